@@ -1,0 +1,9 @@
+"""qml_compiler: write a hybrid quantum-classical model once, compile it for hardware, train it.
+
+The package reads like the pipeline: `frontend` (the `.qml` language: parse, check, elaborate),
+then the intermediate graph, passes, quantum compilation, runtime and training in later stages.
+Heavy libraries (pytket, numpy) are imported only where a stage needs them, so that `qmlc check`
+starts fast.
+"""
+
+__version__ = "0.1.0"
