@@ -281,6 +281,7 @@ class ModelSpec:
         ins = ", ".join(f"{n}[{w}]" for n, w in self.inputs)
         outs = ", ".join(f"{n}[{w}]" for n, w in self.outputs)
         nb = len(self.blocks)
-        q = (f"{self.n_qubits} qubits in {nb} block{'s' if nb != 1 else ''}" if nb
+        q = (f"{self.n_qubits} qubit{'s' if self.n_qubits != 1 else ''} in {nb} block"
+             f"{'s' if nb != 1 else ''}" if nb
              else "no quantum blocks")
         return f"{self.name}: inputs {ins}; outputs {outs}; {q}; {self.n_params} trainable parameters"

@@ -350,19 +350,29 @@ def _syntax_error(parser: Lark, e: UnexpectedInput, file: str, text: str) -> Qml
         if tok.type == "$END":
             line, col = _end_position(text)
             return QmlSyntaxError("unexpected end of file", Span.point(file, line, col),
-                                  hint=f"expected {_expected(parser, e.expected)}; is a `}}` missing?")
+                                  hint=f"expected {_expected(parser, _accepted(e))}; is a `}}` missing?")
         span = _tok_span(file, tok)
         what = f"`{tok}`" if len(str(tok)) <= 30 else f"`{str(tok)[:30]}...`"
         end = _previous_code_end(text, tok.start_pos)
-        if "SEMICOLON" in e.expected and end is not None and end[0] < tok.line:
+        expected = _accepted(e)
+        if "SEMICOLON" in expected and end is not None and end[0] < tok.line:
             return QmlSyntaxError("missing `;` at the end of the line", Span.point(file, *end),
                                   hint="every statement ends with `;`")
-        return QmlSyntaxError(f"unexpected {what}", span, hint=f"expected {_expected(parser, e.expected)}")
+        return QmlSyntaxError(f"unexpected {what}", span, hint=f"expected {_expected(parser, expected)}")
     if isinstance(e, UnexpectedEOF):
         line, col = _end_position(text)
         return QmlSyntaxError("unexpected end of file", Span.point(file, line, col))
     return QmlSyntaxError(str(e).splitlines()[0], Span.point(file, getattr(e, "line", 1) or 1,
                                                               getattr(e, "column", 1) or 1))
+
+
+def _accepted(e: UnexpectedToken) -> set:
+    """The terminals that could really come next. LALR merges states, so `e.expected` can
+    list tokens that would fail one step later; the interactive parser tries each one."""
+    try:
+        return set(e.interactive_parser.accepts()) or set(e.expected)
+    except Exception:
+        return set(e.expected)
 
 
 def _previous_code_end(text: str, pos: int) -> tuple[int, int] | None:
@@ -397,8 +407,10 @@ def parse(text: str, file: str = "<string>") -> A.Program:
             if len(errors) >= MAX_SYNTAX_ERRORS or not isinstance(e, UnexpectedToken):
                 return False
             ip = e.interactive_parser
-            # The most common slip, a missing `;`: insert it and go on, so later errors show too.
-            if "SEMICOLON" in ip.accepts() and e.token.type != "$END":
+            # The most common slip, a missing `;` at the end of a line: insert it and go on, so
+            # that later errors show too. Other errors stop the parse (guesses would cascade).
+            end = _previous_code_end(text, e.token.start_pos) if e.token.type != "$END" else None
+            if end is not None and end[0] < e.token.line and "SEMICOLON" in ip.accepts():
                 try:
                     ip.feed_token(Token("SEMICOLON", ";"))
                     ip.feed_token(e.token)
