@@ -501,6 +501,12 @@ class Checker:
             self.error(TypeMismatch, f"`{x} {e.op} {y}` has no finite real value", e.span)
 
     def int_value(self, e, ctx: _BlockCtx, what: str) -> int:
+        if type(e) is A.Num and type(e.value) is int:  # fast paths: literals and loop variables
+            return e.value
+        if type(e) is A.Var:
+            v = ctx.values.get(e.name)
+            if type(v) is A.Num and type(v.value) is int:
+                return v.value
         a = self.angle(e, ctx)
         if not isinstance(a, A.Num):
             self.error(TypeMismatch, f"{what} must be known at compile time (it depends on "
@@ -731,7 +737,11 @@ class Checker:
             args = [(self._template_value(a, ctx), a.span) for a in s.args if not isinstance(a, A.KwArg)]
             kwargs = {a.name: (self._template_value(a.value, ctx), a.span)
                       for a in s.args if isinstance(a, A.KwArg)}
-            for op in expand_template(s.name, args, kwargs, ctx.n_qubits, s.span):
+            try:
+                expanded = expand_template(s.name, args, kwargs, ctx.n_qubits, s.span)
+            except QmlError as e:
+                self.error(type(e), e.message, e.span, e.hint)
+            for op in expanded:
                 self._emit(ops, op, s.span)
             return
         known = [*GATES, *GATE_ALIASES, *info.gates, *TEMPLATES]

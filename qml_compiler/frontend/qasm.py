@@ -150,7 +150,7 @@ LN: "ln"
 SQRT: "sqrt"
 
 ID: /[A-Za-z_][A-Za-z0-9_]*/
-NUMBER: /(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?/
+NUMBER: /([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?/
 STRING: /"[^"\n]*"/
 COMMENT: /\/\/[^\n]*/
 WS: /[ \t\f\r\n]+/
@@ -172,7 +172,11 @@ def _parser() -> Lark:
 
 
 #: The qelib1.inc gates that are not primitives here, with their qelib1.inc definitions. They are
-#: expanded by the same machinery as a user's gates.
+#: expanded by the same machinery as a user's gates. One deliberate difference: qelib1.inc's
+#: `c4x` applies `rc3x` twice, which leaves a relative phase (-1 wherever the first two controls
+#: are 1); here the second application is the inverse of `rc3x`, as in Qiskit's C4XGate, so that
+#: `c4x` is exactly the 4-controlled X that Qiskit and pytket read it as. Names starting with
+#: `__` are helpers that a user cannot call.
 _QELIB1_EXTRA = """OPENQASM 2.0;
 gate csx a, b { h b; cu1(pi/2) a, b; h b; }
 gate cu(theta, phi, lambda, gamma) c, t {
@@ -218,11 +222,17 @@ gate c3sqrtx a, b, c, d {
   cx a, c;
   h d; cu1(pi/8) c, d; h d;
 }
+gate __rc3x_inverse a, b, c, d {
+  u2(0, pi) d; u1(pi/4) d; cx c, d; u1(-pi/4) d; u2(0, pi) d;
+  u1(pi/4) d; cx b, d; u1(-pi/4) d; cx a, d; u1(pi/4) d;
+  cx b, d; u1(-pi/4) d; cx a, d; u2(0, pi) d; u1(pi/4) d;
+  cx c, d; u1(-pi/4) d; u2(0, pi) d;
+}
 gate c4x a, b, c, d, e {
   h e; cu1(pi/2) d, e; h e;
   rc3x a, b, c, d;
   h e; cu1(-pi/2) d, e; h e;
-  rc3x a, b, c, d;
+  __rc3x_inverse a, b, c, d;
   c3sqrtx a, b, c, e;
 }
 """
@@ -297,7 +307,8 @@ def _builtins() -> dict[str, _Gate]:
         direct = _direct_gates()
         library = _Loader(_QELIB1_FILE, _QELIB1_EXTRA, builtins=direct, library=True)
         library.run()
-        _BUILTINS = {**direct, **library.gates}
+        _BUILTINS = {**direct, **{name: gate for name, gate in library.gates.items()
+                                  if not name.startswith("__")}}
     return _BUILTINS
 
 
@@ -600,7 +611,7 @@ class _Loader:
 
     def whole_number(self, tok: Token, what: str) -> int:
         text = str(tok)
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise self.error(f"{what} must be a whole number, not `{text}`", self.tok_span(tok))
         if len(text) > 12:
             return 10 ** 12
@@ -630,6 +641,11 @@ class _Loader:
         gate = self.gates.get(name) or self.builtins.get(name)
         if gate is not None:
             return gate
+        if name in _NOT_ALLOWED:
+            raise self.error(_NOT_ALLOWED[name], self.tok_span(tok))
+        if name in _RESERVED:
+            raise self.error(f"`{name}` is a reserved word, not a gate: it cannot be used here",
+                             self.tok_span(tok))
         hint = None
         later = self.later_gates.get(name)
         if later is not None and later >= (tok.line or 0):
