@@ -286,6 +286,11 @@ class Checker:
                     self.soft(UnknownName, f"output `{name}` is never assigned in the forward section",
                               span, hint=f"add `{name} = ...;` to `forward`")
                 continue
+            if dict(node.attrs).get("state"):
+                self.soft(TypeMismatch, f"output `{name}` is a quantum state (block "
+                          f"`{dict(node.attrs)['block']}` has no readout)", node.span or span,
+                          hint="add a readout to the block")
+                continue
             if node.width != width:
                 self.soft(ShapeError, f"output `{name}` is declared with width {width} but the forward "
                           f"section gives it width {node.width}", node.span or span)
@@ -588,9 +593,6 @@ class Checker:
                 self.stmt(info, s, ctx, ops)
             except _Abort:
                 pass
-        if not readouts and len(self.errors) == n_errors:
-            self.soft(TypeMismatch, f"block `{q.name}` has no readout", q.span,
-                      hint="end it with e.g. `readout expval(Z0);`")
         if len(self.errors) > n_errors:
             return None
         return BlockSpec(q.name, q.n_qubits, tuple(inputs.items()), tuple(params.values()), tuple(ops),
@@ -922,6 +924,18 @@ class _Wiring:
         return out
 
     def expr(self, e) -> Node:
+        """A classical value: a quantum state (from a block without readout) is refused here."""
+        node = self.state_or_value(e)
+        if node.attrs and dict(node.attrs).get("state"):
+            block = dict(node.attrs)["block"]
+            self.c.error(TypeMismatch, f"block `{block}` has no readout, so its value is a quantum "
+                         "state: it can only start another block on as many qubits",
+                         getattr(e, "span", node.span),
+                         hint=f"add a readout to `{block}`, e.g. `readout expval(Z0);`, or pass its "
+                              "state on: `next_block(state, ...)`")
+        return node
+
+    def state_or_value(self, e) -> Node:
         c = self.c
         if isinstance(e, A.Var):
             if e.name in self.values:
@@ -986,15 +1000,28 @@ class _Wiring:
                 if spec is None:
                     raise _Abort
                 self.blocks[e.name] = spec
-            if len(e.args) != len(spec.inputs):
+            # A first argument that is a quantum state (a block without readout) starts this
+            # block from that state instead of |0...0>; the fuse pass joins the two circuits.
+            args = list(e.args)
+            start = self.state_or_value(args[0]) if args else None
+            from_state = start is not None and bool(dict(start.attrs).get("state"))
+            if from_state:
+                args = args[1:]
+                if start.width != spec.n_qubits:
+                    c.error(ShapeError, f"block `{e.name}` has {spec.n_qubits} qubits but starts from a "
+                            f"state of {start.width}", e.span)
+            if len(args) != len(spec.inputs):
                 c.error(TypeMismatch, f"block `{e.name}` takes {len(spec.inputs)} data input"
-                        f"{'s' if len(spec.inputs) != 1 else ''}, got {len(e.args)}", e.span)
-            xs = [self.expr(a) for a in e.args]
-            for x, (name, width), a in zip(xs, spec.inputs, e.args):
+                        f"{'s' if len(spec.inputs) != 1 else ''}, got {len(args)}", e.span)
+            xs = [self.expr(a) for a in args]
+            for x, (name, width), a in zip(xs, spec.inputs, args):
                 if x.width != width:
                     c.error(ShapeError, f"block `{e.name}` takes `{name}` of width {width} but gets width "
                             f"{x.width}", getattr(a, "span", e.span))
-            return self._new("quantum", xs, spec.out_width, e.span, (("block", e.name),))
+            is_state = not spec.readouts
+            attrs = (("block", e.name), ("state", is_state), ("from_state", from_state))
+            width = spec.n_qubits if is_state else spec.out_width
+            return self._new("quantum", ([start] if from_state else []) + xs, width, e.span, attrs)
         if e.name in ACTIVATIONS:
             self._arity(e, 1)
             x = self.expr(e.args[0])

@@ -214,6 +214,11 @@ class BlockSpec:
         return sum(r.width for r in self.readouts)
 
     @property
+    def is_state(self) -> bool:
+        """A block without readout gives a quantum state, which only another block can take."""
+        return not self.readouts
+
+    @property
     def n_params(self) -> int:
         return sum(p.size for p in self.params)
 
@@ -241,8 +246,10 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "softmax", "identity")
 class Node:
     """One value of the forward computation.
 
-    op is one of: `input`, `dense` (attrs: layer), `quantum` (attrs: block), `activation`
-    (attrs: kind), `scale` (attrs: factor), `concat`, `slice` (attrs: start, stop).
+    op is one of: `input`, `dense` (attrs: layer), `quantum` (attrs: block; state, true when
+    the block has no readout and the value is its quantum state; from_state, true when the first
+    argument is such a state to start from), `activation` (attrs: kind), `scale` (attrs:
+    factor), `concat`, `slice` (attrs: start, stop).
     """
 
     name: str

@@ -12,7 +12,9 @@ What is accepted:
   are built in either way; no other include is allowed);
 * any number of `qreg` declarations, flattened into one index space in declaration order;
 * every gate of qelib1.inc plus the built-ins `U` and `CX` (and `ryy`, which is not in qelib1 but
-  is a primitive here); user `gate` definitions with parameters, calling earlier gates;
+  is a primitive here); user `gate` definitions with parameters, calling earlier gates. A file
+  that includes qelib1.inc may not redefine its gates; one that does not may (its definition
+  then replaces the built-in one for the rest of the file);
 * parameter expressions: numbers, `pi`, `+ - * / ^`, unary minus, parentheses and the functions
   `sin cos tan exp ln sqrt`;
 * OpenQASM 2 register broadcasting (`h q;`, `cx a, b;`, `cx q[0], r;`);
@@ -20,7 +22,8 @@ What is accepted:
 
 Measurements, classical registers, `reset`, `if` and `opaque` are rejected: an included file is a
 unitary gate. Every mistake raises a `QasmError` (a `LimitError` for inputs too large to expand,
-a `FileError` for a file that cannot be read) whose span points into the OpenQASM file.
+a `FileError` for a file that is missing or cannot be read) whose span points into the OpenQASM
+file; a file that is not UTF-8 is a `QasmError` pointing at its first bad byte.
 
 This module imports only Lark and the standard library.
 """
@@ -417,6 +420,14 @@ _NOT_ALLOWED = {
 }
 
 
+# whitespace and comments (possessive, so that a failing match cannot backtrack exponentially)
+_SKIP = re.compile(r"(?:[ \t\f\r\n]|//[^\n]*+)*+")
+_HEADER = re.compile(r"OPENQASM(?![A-Za-z0-9_])[ \t\f\r\n]*+([^\s;]*+)")
+_WORD = re.compile(r"\S{1,40}")
+_FORBIDDEN = re.compile(r"(?:[ \t\f\r\n]|//[^\n]*+)*+(creg|measure|reset|opaque|if)"
+                        r"(?![A-Za-z0-9_])")
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -461,26 +472,27 @@ class _Loader:
 
     # -- parsing ---------------------------------------------------------------------------------
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) of a character offset in the text."""
+        line = self.text.count("\n", 0, offset) + 1
+        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+
     def check_header(self) -> None:
         """The file must start with `OPENQASM 2.0;` (checked before parsing, for a clear error)."""
-        m = re.match(r"(?:[ \t\f\r\n]+|//[^\n]*)*", self.text)
-        pos = m.end() if m else 0
-        line = self.text.count("\n", 0, pos) + 1
-        col = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        head = re.match(r"OPENQASM(?![A-Za-z0-9_])[ \t\f\r\n]*([^\s;]*)", self.text[pos:])
+        pos = _SKIP.match(self.text).end()
+        head = _HEADER.match(self.text, pos)
         if head is None:
-            word = re.match(r"\S{1,40}", self.text[pos:])
+            word = _WORD.match(self.text, pos)
+            line, col = self.position(pos)
             span = Span.point(self.path, line, col, len(word.group(0)) if word else 1)
             raise self.error("missing `OPENQASM 2.0;` header: an included OpenQASM file must "
                              "start with it", span,
                              hint="add `OPENQASM 2.0;` as the first line")
         version = head.group(1)
         if version and not re.fullmatch(r"2(\.0*)?", version):
-            vpos = pos + head.start(1)
-            vline = self.text.count("\n", 0, vpos) + 1
-            vcol = vpos - (self.text.rfind("\n", 0, vpos) + 1) + 1
+            line, col = self.position(head.start(1))
             raise self.error(f"unsupported OpenQASM version `{version}`: only OpenQASM 2.0 files "
-                             "can be included", Span.point(self.path, vline, vcol, len(version)))
+                             "can be included", Span.point(self.path, line, col, len(version)))
 
     def describe_terminals(self, names: Iterable[str]) -> str:
         parser = _parser()
@@ -520,19 +532,44 @@ class _Loader:
             return f"string {value}"
         return f"`{value}`"
 
+    def forbidden_statement(self, pos: int | None) -> QasmError | None:
+        """If the statement that failed to parse starts with `measure`, `reset`, ... (which are
+        not allowed at all), the error that says so; else None."""
+        if pos is None:
+            return None
+        start = max(self.text.rfind(c, 0, pos) for c in ";{}") + 1
+        m = _FORBIDDEN.match(self.text, start)
+        if m is None or m.start(1) > pos:
+            return None
+        line, col = self.position(m.start(1))
+        return self.error(_NOT_ALLOWED[m.group(1)],
+                          Span.point(self.path, line, col, len(m.group(1))))
+
     def syntax_error(self, e: UnexpectedInput) -> QasmError:
+        pos = (e.token.start_pos if isinstance(e, UnexpectedToken)
+               else getattr(e, "pos_in_stream", None))
+        if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+            pos = len(self.text)
+        forbidden = self.forbidden_statement(pos)
+        if forbidden is not None:
+            # e.g. `measure` inside a gate body: say why it is wrong, not what was expected
+            return forbidden
         if isinstance(e, UnexpectedToken):
             tok = e.token
             if tok.type == "$END" or not tok.line:
                 span = self.end_span()
             else:
                 span = self.tok_span(tok)
-            expected = self.describe_terminals(sorted(e.accepts or e.expected or ()))
+            try:
+                acceptable = set(e.accepts or e.expected or ())
+            except Exception:  # pragma: no cover - computing `accepts` is best effort
+                acceptable = set(e.expected or ())
+            expected = self.describe_terminals(sorted(acceptable))
             msg = f"syntax error: unexpected {self.describe_token(tok)}"
             if expected:
                 msg += f"; expected {expected}"
             hint = None
-            if "SEMICOLON" in (e.accepts or e.expected or ()):
+            if "SEMICOLON" in acceptable:
                 hint = "every statement ends with `;`"
             return self.error(msg, span, hint)
         if isinstance(e, UnexpectedCharacters):
@@ -948,6 +985,7 @@ def load_qasm(path: str, text: str | None = None) -> QasmCircuit:
     Raises `QasmError` for any mistake in the file, `LimitError` when it expands to more than
     `MAX_OPS` operations, and `FileError` when it cannot be read.
     """
+    path = str(path)
     if text is None:
         text = _read(path)
     if text.startswith("\ufeff"):

@@ -178,7 +178,6 @@ def test_parameter_initialisers():
     ("ry(1 / 0) q[0];\nreadout expval(Z0);", TypeMismatch, "division by zero", 3),
     ("ry(sqrt(-1)) q[0];\nreadout expval(Z0);", TypeMismatch, "undefined", 3),
     ("ry(sine(0.1)) q[0];\nreadout expval(Z0);", UnknownName, "unknown function `sine`", 3),
-    ("h q[0];", TypeMismatch, "has no readout", 2),
     ("readout expval(Z0*Z0);", QubitError, "appears twice", 3),
     ("readout expval(Z5);", QubitError, "qubit 5 is out of range", 3),
     ("param t;\nparam t;\nreadout expval(Z0);", DuplicateName, "already defined", 4),
@@ -249,6 +248,30 @@ def test_an_error_inside_a_loop_is_reported_once():
 def test_model_mistakes_are_found(src, cls, phrase):
     errs = errors_of(src)
     assert any(isinstance(e, cls) and phrase in e.message for e in errs), [e.message for e in errs]
+
+
+def test_a_block_without_readout_passes_its_state_to_the_next_block():
+    src = """model m { input x[2]; output y[1];
+      quantum enc(x[2]) on q[2] { ry(x[0]) q[0]; ry(x[1]) q[1]; }
+      quantum ansatz(z[1]) on q[2] { param t; cx q[0], q[1]; rz(t * z[0]) q[1]; readout expval(Z1); }
+      forward { y = ansatz(enc(x), x[0:1]); } }"""
+    m = load_source(src)["m"]
+    enc, ans = [n for n in m.nodes if n.op == "quantum"]
+    assert enc.attr("state") is True and enc.width == 2
+    assert ans.attr("from_state") is True and ans.args[0] == enc.name and ans.width == 1
+
+
+@pytest.mark.parametrize("forward, phrase", [
+    ("y = relu(enc(x));", "its value is a quantum state"),
+    ("y = enc(x);", "is a quantum state"),
+    ("y = big(enc(x));", "has 3 qubits but starts from a state of 2"),
+])
+def test_quantum_states_are_only_passed_to_blocks(forward, phrase):
+    src = ("model m { input x[2]; output y[2]; quantum enc(x[2]) on q[2] { ry(x[0]) q[0]; }\n"
+           "quantum big() on q[3] { readout expval(Z0), expval(Z1); }\n"
+           f"forward {{ {forward} }} }}")
+    errs = errors_of(src)
+    assert any(phrase in e.message for e in errs), [e.message for e in errs]
 
 
 def test_blocks_never_called_are_checked_too():

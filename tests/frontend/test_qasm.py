@@ -96,7 +96,8 @@ def expm_pauli(theta: float, p: np.ndarray) -> np.ndarray:
 
 def u3m(t: float, p: float, l: float) -> np.ndarray:
     return np.array([[math.cos(t / 2), -cmath.exp(1j * l) * math.sin(t / 2)],
-                     [cmath.exp(1j * p) * math.sin(t / 2), cmath.exp(1j * (p + l)) * math.cos(t / 2)]])
+                     [cmath.exp(1j * p) * math.sin(t / 2),
+                      cmath.exp(1j * (p + l)) * math.cos(t / 2)]])
 
 
 def controlled(u: np.ndarray, n_controls: int = 1) -> np.ndarray:
@@ -366,7 +367,8 @@ def test_random_expressions_match_python(pair):
     text, value = pair
     if not math.isfinite(value) or abs(value) > 1e12:
         return
-    circ = load_qasm("r.qasm", HEADER + f"qreg q[1];\ngate g(t) a {{ rz({text}) a; }}\ng(0.7) q[0];\n")
+    circ = load_qasm("r.qasm", HEADER + "qreg q[1];\n"
+                     f"gate g(t) a {{ rz({text}) a; }}\ng(0.7) q[0];\n")
     assert circ.ops[0].params[0] == pytest.approx(value, rel=1e-9, abs=1e-9)
 
 
@@ -468,6 +470,9 @@ ERRORS = [
     (H3 + "gate g a { h a[0]; }\n", QasmError, 4, "indexed qubits are not allowed"),
     (H3 + "gate g a {\n  h a;\n  reset a;\n}\n", QasmError, 6, "`reset` is not allowed"),
     (H3 + "gate g a { qreg a; }\n", QasmError, 4, "reserved word"),
+    (H3 + "gate g a { h a; measure a -> c[0]; }\n", QasmError, 4, "measurements are not"),
+    (H3 + "gate g a {\n  measure a;\n}\n", QasmError, 5, "measurements are not"),
+    (H3 + "x q[0]; if (c == 1 x q[0];\n", QasmError, 4, "classically controlled"),
     (H3 + "gate g(a, a) b { }\n", QasmError, 4, "declared twice"),
     (H3 + "gate g(a) a { }\n", QasmError, 4, "declared twice"),
     (H3 + "gate g a { cx a; }\n", QasmError, 4, "acts on 2 qubits"),
@@ -577,7 +582,7 @@ def test_not_utf8(tmp_path):
     assert "^" in err.render()
 
 
-# --- limits and robustness --------------------------------------------------------------------------
+# --- limits and robustness ---------------------------------------------------------------
 
 def test_op_limit():
     gates = "gate g0 a { h a; }\n" + "".join(
@@ -606,6 +611,17 @@ def test_deep_nesting_does_not_overflow_the_stack():
         f"gate g{i}(t) a {{ g{i - 1}(t + 1) a; }}\n" for i in range(1, 3000))
     circ = load_qasm("d.qasm", header + chain + "g2999(0) q[0];\n")
     assert circ.ops == (QasmOp("rz", (0,), (2999.0,), 3003),)
+
+
+def test_long_runs_of_whitespace_and_comments_stay_fast():
+    import time
+    start = time.perf_counter()
+    for text in [" " * 50000 + "qreg q[1];", "//" * 50000 + "\nqreg",
+                 "OPENQASM 2.0;\nqreg q[1];\n" + " \n" * 50000 + "h q[0]] ;",
+                 "OPENQASM 2.0;\nqreg q[1];\n" + "// x\n" * 20000 + "measure q[0] -> "]:
+        with pytest.raises(QasmError):
+            load_qasm("w.qasm", text)
+    assert time.perf_counter() - start < 5
 
 
 def test_parser_is_built_once():

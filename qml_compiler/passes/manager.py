@@ -1,0 +1,113 @@
+"""Running a pipeline of passes: timing, change records, dumps and verification between them.
+
+In the spirit of LLVM's `opt`: `time_passes` records each pass's wall time, `print_after` dumps
+the graph after the named passes (or after all with "all"), `verify_each` checks the graph's
+invariants after every pass and names the pass that broke them, and `callback(name, before,
+after, record)` lets a person watch every step.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..ir import graph as G
+from ..ir.dump import to_text
+from ..ir.verify import IRVerificationError, verify
+from .base import Pass, PassContext, PassError, parse_pipeline
+
+LEVELS = {
+    0: "",
+    1: "fuse-blocks,constant-fold,dead-nodes,choose-gradient,parameter-report",
+    2: "fuse-blocks,constant-fold,light-cone,merge-rotations,drop-unused-params,dead-nodes,"
+       "choose-gradient,parameter-report",
+    3: "fuse-blocks,constant-fold,light-cone,merge-rotations,constant-fold,light-cone,"
+       "merge-rotations,drop-unused-params,dead-nodes,choose-gradient,parameter-report",
+}
+"""The default pipeline of each optimisation level; -O2 is the default."""
+
+
+@dataclass
+class PassRecord:
+    name: str
+    seconds: float
+    before: dict[str, int]
+    after: dict[str, int]
+
+    def changes(self) -> dict[str, tuple[int, int]]:
+        return {k: (self.before[k], self.after[k]) for k in self.before if self.before[k] != self.after[k]}
+
+
+@dataclass
+class PassManager:
+    passes: list[Pass]
+    verify_each: bool = False
+    print_after: tuple[str, ...] = ()
+    callback: Callable | None = None
+    printer: Callable[[str], None] = print
+    records: list[PassRecord] = field(default_factory=list)
+
+    @classmethod
+    def from_pipeline(cls, text: str, **kw) -> "PassManager":
+        return cls(parse_pipeline(text), **kw)
+
+    @classmethod
+    def for_level(cls, level: int, **kw) -> "PassManager":
+        if level not in LEVELS:
+            raise PassError(f"optimisation level {level} does not exist", hint="use -O0, -O1, -O2 or -O3")
+        return cls.from_pipeline(LEVELS[level], **kw)
+
+    def insert(self, p: Pass, before: str | None = None, after: str | None = None) -> None:
+        """Put a pass before or after the first pass of a given name (or at the end)."""
+        names = [q.name for q in self.passes]
+        anchor = before or after
+        if anchor is None:
+            self.passes.append(p)
+            return
+        if anchor not in names:
+            raise PassError(f"cannot place `{p.name}` {'before' if before else 'after'} `{anchor}`: "
+                            f"the pipeline has no such pass", hint=f"pipeline: {', '.join(names) or '(empty)'}")
+        i = names.index(anchor)
+        self.passes.insert(i if before else i + 1, p)
+
+    def run(self, graph, context: PassContext | None = None):
+        """Run every pass in order; return the final graph (the input is never changed)."""
+        context = context or PassContext()
+        self.records = []
+        if self.verify_each:
+            verify(graph, after="lowering")
+        current = graph
+        for p in self.passes:
+            before = G.stats(current)
+            start = time.perf_counter()
+            try:
+                result = p.run(current, context)
+            except (PassError, IRVerificationError):
+                raise
+            except Exception as e:
+                raise PassError(f"pass `{p.name}` failed: {type(e).__name__}: {e}",
+                                hint="the model and its files are unchanged") from e
+            seconds = time.perf_counter() - start
+            if result is None:
+                raise PassError(f"pass `{p.name}` returned nothing", hint="`run` must return the graph")
+            if self.verify_each:
+                verify(result, after=p.name)
+            record = PassRecord(p.name, seconds, before, G.stats(result))
+            self.records.append(record)
+            if self.callback is not None:
+                self.callback(p.name, current, result, record)
+            if "all" in self.print_after or p.name in self.print_after:
+                self.printer(f"; IR after {p.spec()}\n{to_text(result, circuits=False)}")
+            current = result
+        return current
+
+    def timing_report(self) -> str:
+        """A table of wall time and changes per pass (`--time-passes`)."""
+        total = sum(r.seconds for r in self.records) or 1e-12
+        lines = [f"{'pass':<22} {'ms':>9} {'%':>6}  changes"]
+        for r in self.records:
+            ch = ", ".join(f"{k} {a}->{b}" for k, (a, b) in r.changes().items()) or "-"
+            lines.append(f"{r.name:<22} {r.seconds * 1e3:9.2f} {100 * r.seconds / total:6.1f}  {ch}")
+        lines.append(f"{'total':<22} {total * 1e3:9.2f}")
+        return "\n".join(lines)

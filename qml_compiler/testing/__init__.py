@@ -1,0 +1,1 @@
+"""Helpers for tests: a clear, slow reference evaluator of intermediate graphs."""
