@@ -57,6 +57,115 @@ def cmd_check(args) -> int:
     return status
 
 
+def _load_graph(args):
+    """The chosen model of a file, lowered to the intermediate graph."""
+    from .frontend import load_file, select_model
+    from .ir import lower
+
+    models = load_file(args.file)
+    return lower(select_model(models, args.model, args.file))
+
+
+def _pipeline(args, printer=print):
+    """The pass manager the command line asks for: a level or an explicit pipeline, plus
+    `--pass` additions at their positions."""
+    from .passes import PassManager, load_user_pass
+
+    kw = dict(verify_each=getattr(args, "verify_each", False),
+              print_after=tuple(getattr(args, "print_after", None) or ()), printer=printer)
+    pm = (PassManager.from_pipeline(args.passes, **kw) if args.passes is not None
+          else PassManager.for_level(args.opt_level, **kw))
+    for ref in getattr(args, "user_pass", None) or []:
+        where, before, after = ref, None, None
+        if "@" in ref:
+            where, pos = ref.split("@", 1)
+            kind, _, anchor = pos.partition(":")
+            if kind not in ("before", "after") or not anchor:
+                from .passes import PassError
+                raise PassError(f"`--pass {ref}`: the position must be @before:NAME or @after:NAME")
+            before, after = (anchor, None) if kind == "before" else (None, anchor)
+        cls = load_user_pass(where)
+        pm.insert(cls(), before=before, after=after)
+    return pm
+
+
+def cmd_compile(args) -> int:
+    from .ir import stats, to_json
+    from .passes import PassContext
+
+    g = _load_graph(args)
+    pm = _pipeline(args)
+    ctx = PassContext()
+    before = stats(g)
+    out = pm.run(g, ctx)
+    after = stats(out)
+    print(f"{args.file}: model {out.graph['model']}, pipeline: "
+          f"{', '.join(p.spec() for p in pm.passes) or '(none)'}")
+    for key in before:
+        mark = "" if before[key] == after[key] else f"  (was {before[key]})"
+        print(f"  {key.replace('_', ' '):<16} {after[key]}{mark}")
+    for name, message in ctx.facts.get("notes", []):
+        print(f"  [{name}] {message}")
+    report = ctx.facts.get("parameter-report")
+    if report:
+        print("  parameters: " + ", ".join(f"{o} {r['trained']}/{r['declared']}" for o, r in report.items()))
+    if args.time_passes:
+        print(pm.timing_report())
+    if args.output:
+        _write_atomic(args.output, to_json(out))
+        print(f"  wrote {args.output}")
+    return EXIT_OK
+
+
+def _write_atomic(path: str, text: str) -> None:
+    """Write via a temporary file and a rename, so an interrupted run leaves no half file."""
+    import tempfile
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".qmlc-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_inspect(args) -> int:
+    from .ir import to_dot, to_json, to_text
+    from .passes import PassContext, PassError
+
+    g = _load_graph(args)
+    if args.after:
+        pm = _pipeline(args)
+        names = [p.name for p in pm.passes]
+        if args.after not in names:
+            raise PassError(f"pass `{args.after}` is not in the pipeline",
+                            hint=f"pipeline: {', '.join(names) or '(empty; use -O1 or --passes)'}")
+        pm.passes = pm.passes[: len(names) - names[::-1].index(args.after)]
+        g = pm.run(g, PassContext())
+    text = {"text": lambda: to_text(g, circuits=args.circuits), "json": lambda: to_json(g),
+            "dot": lambda: to_dot(g)}[args.format]()
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def cmd_passes(args) -> int:
+    from .passes import LEVELS, available
+
+    passes = available()
+    width = max(len(n) for n in passes)
+    for name, (description, origin) in passes.items():
+        print(f"{name:<{width}}  {description}  [{origin}]")
+    print()
+    for level, pipeline in LEVELS.items():
+        print(f"-O{level}: {pipeline.replace(',', ', ') or '(no passes)'}")
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: exit 2 with a hint, as argparse does
         self.print_usage(sys.stderr)
@@ -75,6 +184,35 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="json prints diagnostics for editors and scripts")
     c.set_defaults(func=cmd_check)
+
+    def pipeline_options(sp, passes_help=True):
+        sp.add_argument("file", metavar="FILE")
+        sp.add_argument("--model", metavar="NAME", help="the model to use when the file holds several")
+        sp.add_argument("-O", dest="opt_level", type=int, choices=(0, 1, 2, 3), default=2,
+                        help="optimisation level (default 2)")
+        sp.add_argument("--passes", metavar="PIPELINE",
+                        help="run exactly these passes: a,b{option=value},c (replaces -O)")
+        sp.add_argument("--pass", dest="user_pass", action="append", metavar="MODULE:CLASS[@before:P|@after:P]",
+                        help="add your own pass (a module on the path or FILE.py), repeatable")
+
+    c = sub.add_parser("compile", help="lower a model to the IR and run the pass pipeline")
+    pipeline_options(c)
+    c.add_argument("--print-after", action="append", metavar="PASS", help="print the IR after PASS (or all)")
+    c.add_argument("--verify-each", action="store_true", help="check the IR's invariants after every pass")
+    c.add_argument("--time-passes", action="store_true", help="print each pass's time and changes")
+    c.add_argument("-o", "--output", metavar="OUT.json", help="write the final IR as JSON")
+    c.set_defaults(func=cmd_compile)
+
+    c = sub.add_parser("inspect", help="show a model's intermediate graph")
+    pipeline_options(c)
+    c.add_argument("--ir", action="store_true", default=True, help="show the IR (the default view)")
+    c.add_argument("--after", metavar="PASS", help="show the IR after this pass of the pipeline")
+    c.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    c.add_argument("--circuits", action="store_true", help="list every gate of every circuit (text)")
+    c.set_defaults(func=cmd_inspect)
+
+    c = sub.add_parser("passes", help="list every available pass and the default pipelines")
+    c.set_defaults(func=cmd_passes)
     return p
 
 

@@ -90,6 +90,8 @@ class Checker:
         self.loading: list[str] = []
         self.steps = 0
         self.loader = loader or _read_file
+        self.block_cache: dict[int, BlockSpec | None] = {}
+        self.models_checked: set[int] = set()
 
     # ---- error bookkeeping --------------------------------------------------------------------
     def error(self, cls, message: str, span: Span | None, hint: str | None = None):
@@ -167,9 +169,14 @@ class Checker:
                     for table, mine in ((other.gates, info.gates), (other.blocks, info.blocks),
                                         (other.models, info.models)):
                         for name, value in table.items():
-                            if name not in info.defined_at:
-                                info.defined_at[name] = other.defined_at.get(name, item.span)
-                                mine[name] = value
+                            if name in info.defined_at:
+                                if mine.get(name) is not value:
+                                    self.soft(DuplicateName, f"`{name}` from `{item.path}` clashes with "
+                                              f"`{name}` defined at {info.defined_at[name]}", item.span,
+                                              hint="rename one of them")
+                                continue
+                            info.defined_at[name] = other.defined_at.get(name, item.span)
+                            mine[name] = value
             elif isinstance(item, A.Include):
                 circuit = self._include(os.path.join(base, item.path), item)
                 if circuit is not None:
@@ -208,6 +215,9 @@ class Checker:
     def check_models(self, info: _FileInfo) -> dict[str, ModelSpec]:
         out = {}
         own = [m for m in info.program.items if isinstance(m, A.ModelDef)]
+        if id(info) in self.models_checked:
+            return out
+        self.models_checked.add(id(info))
         for m in own:
             spec = self.check_model(info, m)
             if spec is not None:
@@ -227,9 +237,16 @@ class Checker:
             return True
 
         inputs, outputs = [], []
+        port_names: dict[str, Span] = {}
         for p in m.of(A.Port):
+            if p.name in port_names:
+                self.soft(DuplicateName, f"`{p.name}` is already an input or output (at {port_names[p.name]})",
+                          p.span)
+                continue
+            port_names[p.name] = p.span
             if p.width < 1:
                 self.soft(ShapeError, f"{p.kind} `{p.name}` must have width at least 1", p.span)
+                continue
             if p.kind == "input":
                 if declare(p.name, "input", p.width, p.span):
                     inputs.append((p.name, p.width))
@@ -278,6 +295,7 @@ class Checker:
                     wiring.assign(assign)
                 except _Abort:
                     forward_failed = True
+                    wiring.failed.update(assign.targets)  # later uses are not new mistakes
         output_nodes = []
         for name, width, span in outputs:
             node = values.get(name)
@@ -352,7 +370,7 @@ class Checker:
             for key in ("epochs", "batch_size", "shots"):
                 if s.key == key and not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
                     self.soft(ConfigError, f"`{key}` must be a positive integer, got {value!r}", s.span)
-            if s.key == "seed" and not isinstance(value, int):
+            if s.key == "seed" and (not isinstance(value, int) or isinstance(value, bool)):
                 self.soft(ConfigError, f"`seed` must be an integer, got {value!r}", s.span)
             out[s.key] = value
         return tuple(out.items())
@@ -451,7 +469,7 @@ class Checker:
                 return add(left, right)
             if e.op == "*":
                 return mul(left, right)
-            if e.op == "/" and isinstance(right, A.Num) and right.value == 0:
+            if e.op in ("/", "%") and isinstance(right, A.Num) and right.value == 0:
                 self.error(TypeMismatch, "division by zero", e.span)
             return A.BinOp(e.op, left, right)
         if isinstance(e, A.Subscript):
@@ -494,10 +512,8 @@ class Checker:
                 return int(r) if isinstance(x, int) and isinstance(y, int) and x % y == 0 else r
             if e.op == "%":
                 return x % y
-            if abs(y) > 64 and abs(x) > 1:
-                raise OverflowError
-            r = x ** y
-            if isinstance(r, complex):
+            r = (float(x) ** y) if abs(y) > 64 else x ** y  # huge integer powers: in floating point
+            if isinstance(r, complex) or (isinstance(r, float) and not math.isfinite(r)):
                 raise ValueError
             return r
         except ZeroDivisionError:
@@ -556,6 +572,39 @@ class Checker:
 
     # ---- quantum blocks -----------------------------------------------------------------------
     def block(self, info: _FileInfo, q: A.QuantumDef) -> BlockSpec | None:
+        """The elaborated block (once per definition: later calls reuse it)."""
+        key = id(q)
+        if key not in self.block_cache:
+            self.block_cache[key] = self._block(info, q)
+        return self.block_cache[key]
+
+    def gate_body(self, info: _FileInfo, g: A.GateDef) -> None:
+        """Check what can be checked of a gate without calling it: the gates it names and the
+        qubits it uses. (Angles and loops are checked when it is called.)"""
+        from .templates import TEMPLATES
+        known = {*GATES, *GATE_ALIASES, "u2", "id", *info.gates}
+        stack = list(g.body)
+        while stack:
+            s = stack.pop()
+            if isinstance(s, (A.For, A.Repeat)):
+                stack.extend(s.body)
+            elif isinstance(s, A.GateStmt):
+                if s.name not in known:
+                    self.soft(UnknownName, f"unknown gate or template `{s.name}`" if s.name not in TEMPLATES
+                              else f"template `{s.name}` cannot be used inside a gate definition", s.span,
+                              hint=did_you_mean(s.name, known) if s.name not in TEMPLATES else None)
+                for r in s.qubits:
+                    if r.index is not None or r.register not in g.qubits:
+                        self.soft(QubitError, "inside a gate definition, use its qubit arguments by name"
+                                  if r.index is not None else f"unknown qubit `{r.register}`", r.span,
+                                  hint=f"this gate's qubits are {', '.join(g.qubits)}")
+            elif isinstance(s, A.Readout):
+                self.soft(TypeMismatch, "a gate definition cannot have a readout", s.span)
+            elif isinstance(s, A.ParamDecl):
+                self.soft(TypeMismatch, "a gate definition cannot declare parameters", s.span,
+                          hint="pass values in as angle arguments")
+
+    def _block(self, info: _FileInfo, q: A.QuantumDef) -> BlockSpec | None:
         n_errors = len(self.errors)
         if not 1 <= q.n_qubits <= MAX_QUBITS:
             self.soft(QubitError, f"block `{q.name}` must have between 1 and {MAX_QUBITS} qubits, "
@@ -579,10 +628,16 @@ class Checker:
         ctx = _BlockCtx(q.n_qubits, q.register, inputs, params, {}, {})
         ops: list[GateOp] = []
         readouts = []
+        seen_readout = None
         for s in q.body:
             if isinstance(s, A.ParamDecl):
                 continue
+            if seen_readout is not None and not isinstance(s, A.Readout):
+                self.soft(TypeMismatch, "gates after `readout`: a readout measures the block's final state, "
+                          "so it comes last", s.span, hint=f"move the readout (at {seen_readout}) to the end")
+                continue
             if isinstance(s, A.Readout):
+                seen_readout = s.span
                 for item in s.items:
                     try:
                         readouts.extend(self._readout(item, ctx))
@@ -628,6 +683,12 @@ class Checker:
         return rng
 
     def stmt(self, info: _FileInfo, s, ctx: _BlockCtx, ops: list):
+        if isinstance(s, (A.For, A.Repeat)) and s.var is not None:
+            hidden = ("parameter" if s.var in ctx.params else "data input" if s.var in ctx.inputs
+                      else "constant" if s.var in CONSTANTS else None)
+            if hidden:
+                self.error(DuplicateName, f"loop variable `{s.var}` hides the {hidden} `{s.var}`", s.span,
+                           hint="give the loop variable another name")
         if isinstance(s, A.For):
             rng = self._range(s.range, ctx)
             for i in rng:
@@ -713,6 +774,12 @@ class Checker:
             self._no_kwargs(s)
             if s.args:
                 self.error(TypeMismatch, f"included circuit `{s.name}` takes no angles", s.span)
+            if target.n_qubits == 1 and len(s.qubits) == 1:  # broadcast like any one-qubit gate
+                for (q,) in self._broadcast(s, ctx):
+                    for op in target.ops:
+                        self._emit(ops, GateOp(op.name, (q,), tuple(A.Num(p) for p in op.params),
+                                               span=s.span), s.span)
+                return
             if len(s.qubits) == 1 and s.qubits[0].index is None and ctx.register is not None:
                 qubits = list(range(ctx.n_qubits))[: target.n_qubits]
                 if ctx.n_qubits != target.n_qubits:
@@ -873,6 +940,7 @@ class _Wiring:
         self.layers, self.blocks, self.nodes, self.values = layers, blocks, nodes, values
         self.used_layers = used_layers
         self.counter = 0
+        self.failed: set[str] = set()
 
     def _new(self, op, args, width, span, attrs=(), name=None) -> Node:
         if name is None:
@@ -895,7 +963,7 @@ class _Wiring:
                 self.values[t] = self._new("slice", [src], stop - start, a.span,
                                            (("start", start), ("stop", stop)), name=t)
             return
-        node = self.expr(a.value)
+        node = self.state_or_value(a.value)
         # Name the value after its target: rename the last node if it was just made for this.
         if node is self.nodes[-1] and node.name.startswith("%"):
             renamed = Node(a.targets[0], node.op, node.args, node.width, node.attrs, span=node.span)
@@ -940,6 +1008,8 @@ class _Wiring:
         if isinstance(e, A.Var):
             if e.name in self.values:
                 return self.values[e.name]
+            if e.name in self.failed:
+                raise _Abort
             kind = self.scope.get(e.name, (None,))[0]
             if kind in ("layer", "block"):
                 c.error(TypeMismatch, f"`{e.name}` is a {kind}: call it, `{e.name}(...)`", e.span)
@@ -948,8 +1018,8 @@ class _Wiring:
                     (f"`{e.name}` is an output: assign it before use" if any(
                         p.name == e.name for p in self.model.of(A.Port)) else None))
         if isinstance(e, A.BinOp) and e.op in ("*", "/"):
-            left_const = _is_const(e.left)
-            right_const = _is_const(e.right)
+            left_const = _is_const(e.left, self.values)
+            right_const = _is_const(e.right, self.values)
             if e.op == "*" and left_const and not right_const:
                 factor, value = c._const(e.left, "a scale factor"), self.expr(e.right)
             elif right_const and not left_const:
@@ -973,8 +1043,8 @@ class _Wiring:
                 start = c._const_int(i, "an index")
                 stop = start + 1
             if not 0 <= start < stop <= src.width:
-                c.error(ShapeError, f"slice [{start}:{stop}] is out of range for `{e.name}` of width "
-                        f"{src.width}", e.span)
+                what = f"slice [{start}:{stop}]" if isinstance(i, A.Slice) else f"index {start}"
+                c.error(ShapeError, f"{what} is out of range for `{e.name}` of width {src.width}", e.span)
             return self._new("slice", [src], stop - start, e.span, (("start", start), ("stop", stop)))
         if isinstance(e, A.Call):
             return self.call(e)
@@ -1042,7 +1112,9 @@ class _Wiring:
                 hint=did_you_mean(e.name, [*known, *ACTIVATIONS, "scale", "concat", "split"]))
 
     def _arity(self, e: A.Call, n: int):
-        if len(e.args) != n or e.keywords:
+        if e.keywords:
+            self.c.error(TypeMismatch, f"`{e.name}` takes no keyword arguments", e.span)
+        if len(e.args) != n:
             self.c.error(TypeMismatch, f"`{e.name}` takes {n} value{'s' if n > 1 else ''}, got {len(e.args)}",
                          e.span)
 
@@ -1054,17 +1126,19 @@ def _with_value(ctx: _BlockCtx, name: str, value) -> _BlockCtx:
                      ctx.gate_stack, ctx.in_gate)
 
 
-def _is_const(e) -> bool:
+def _is_const(e, values=()) -> bool:
+    """Whether a forward-section expression is a number (a value named `e` or `pi` shadows the
+    constant of that name)."""
     if isinstance(e, A.Num):
         return True
     if isinstance(e, A.Var):
-        return e.name in CONSTANTS
+        return e.name in CONSTANTS and e.name not in values
     if isinstance(e, A.Neg):
-        return _is_const(e.operand)
+        return _is_const(e.operand, values)
     if isinstance(e, A.BinOp):
-        return _is_const(e.left) and _is_const(e.right)
+        return _is_const(e.left, values) and _is_const(e.right, values)
     if isinstance(e, A.Call):
-        return e.name in FUNCTIONS and all(_is_const(a) for a in e.args)
+        return e.name in FUNCTIONS and all(_is_const(a, values) for a in e.args)
     return False
 
 
@@ -1097,15 +1171,19 @@ def _check(checker: Checker, info: _FileInfo | None) -> dict[str, ModelSpec]:
     models: dict[str, ModelSpec] = {}
     if info is not None and not checker.errors:
         models = checker.check_models(info)
-        # Blocks defined but never called are still checked, so their mistakes show.
-        for item in info.program.items:
-            if isinstance(item, A.QuantumDef) and not any(item.name in {b.name for b in m.blocks}
-                                                         for m in models.values()):
-                checker.block(info, item)
-            if isinstance(item, A.ModelDef):
-                for q in item.of(A.QuantumDef):
-                    if item.name in models and q.name not in {b.name for b in models[item.name].blocks}:
-                        checker.block(info, q)
+        # What no model uses is still checked, in this file and in what it imports, so that
+        # a mistake shows where it was written, not later when something starts using it.
+        for f in list(checker.files.values()):
+            if f is not info:
+                checker.check_models(f)
+            for item in f.program.items:
+                if isinstance(item, A.QuantumDef):
+                    checker.block(f, item)
+                elif isinstance(item, A.GateDef):
+                    checker.gate_body(f, item)
+                elif isinstance(item, A.ModelDef):
+                    for q in item.of(A.QuantumDef):
+                        checker.block(f, q)
     checker.finish()
     return models
 

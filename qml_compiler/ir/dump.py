@@ -118,8 +118,8 @@ def _op_json(o) -> dict:
     if isinstance(o, QuantumBlock):
         return {"kind": "quantum", "name": o.name, "circuit": o.circuit.to_dict(),
                 "inputs": [list(i) for i in o.inputs],
-                "params": [{"name": p.name, "shape": list(p.shape), "init": [p.init.kind, list(p.init.args)]}
-                           for p in o.params],
+                "params": [{"block": b, "name": p.name, "shape": list(p.shape),
+                            "init": [p.init.kind, list(p.init.args)]} for b, p in o.params],
                 "symbols": [_sym(s) for s in o.symbols],
                 "readouts": [_readout_json(r) for r in o.readouts], "qubits": list(o.qubits),
                 "state": o.state, "from_state": o.from_state, "gradient": o.gradient,
@@ -145,8 +145,8 @@ def _op_from(d: dict):
     if kind == "quantum":
         return QuantumBlock(
             d["name"], Circuit.from_dict(d["circuit"]), tuple((n, int(w)) for n, w in d["inputs"]),
-            tuple(ParamSpec(p["name"], tuple(p["shape"]), InitSpec(p["init"][0], tuple(p["init"][1])))
-                  for p in d["params"]),
+            tuple((p["block"], ParamSpec(p["name"], tuple(p["shape"]),
+                                         InitSpec(p["init"][0], tuple(p["init"][1])))) for p in d["params"]),
             tuple(SymbolRef(**s) for s in d["symbols"]), tuple(_readout_from(r) for r in d["readouts"]),
             tuple(d["qubits"]), d["state"], d["from_state"], d["gradient"],
             tuple(tuple(x) for x in d["dropped"]))

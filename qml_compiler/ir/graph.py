@@ -39,7 +39,7 @@ def lower(model: ModelSpec) -> nx.DiGraph:
             spec = blocks[attrs["block"]]
             from_state = bool(attrs.get("from_state"))
             circ, symbols = block_circuit(spec, first_port=1 if from_state else 0)
-            op = QuantumBlock(spec.name, circ, spec.inputs, spec.params, symbols, spec.readouts,
+            op = QuantumBlock(spec.name, circ, spec.inputs, tuple((spec.name, p) for p in spec.params), symbols, spec.readouts,
                               tuple(range(spec.n_qubits)), state=bool(attrs.get("state")),
                               from_state=from_state)
         else:  # pragma: no cover - the checker produces no other kinds

@@ -103,8 +103,9 @@ class QuantumBlock:
     """A parameterised circuit with its readouts.
 
     `circuit` is a pytket `Circuit` whose angles (in half-turns, as pytket wants) are sympy
-    expressions of the symbols in `symbols`. `params` declares the trainable parameters it owns
-    (shared by every call of the same block). `state` means the block has no readout and its
+    expressions of the symbols in `symbols`. `params` declares the trainable parameters it uses,
+    as (owning block, declaration) pairs: a block called twice shares its parameters, and a
+    block fused from several keeps each one's own. `state` means the block has no readout and its
     value is its quantum state; `from_state` means argument 0 is such a state to start from.
     `dropped` lists the parameter elements that passes proved cannot influence the output.
     `qubits` maps each circuit qubit to the qubit of the block as written (passes may remove
@@ -114,7 +115,7 @@ class QuantumBlock:
     name: str
     circuit: object  # pytket.Circuit
     inputs: tuple[tuple[str, int], ...]
-    params: tuple[ParamSpec, ...]
+    params: tuple[tuple[str, ParamSpec], ...]
     symbols: tuple[SymbolRef, ...]
     readouts: tuple[ReadoutSpec, ...]
     qubits: tuple[int, ...]

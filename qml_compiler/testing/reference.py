@@ -34,16 +34,10 @@ def random_params(g: nx.DiGraph, seed: int = 0) -> dict[str, np.ndarray]:
     for n in ordered(g):
         o = g.nodes[n]["op"]
         if isinstance(o, QuantumBlock):
-            for p in o.params:
-                key = f"{o.name}.{p.name}"
+            for owner, p in o.params:
+                key = f"{owner}.{p.name}"
                 if key not in out:
                     out[key] = rng.uniform(0, 2 * math.pi, p.size)
-            for s in o.symbols:  # parameters of blocks fused into this one
-                key = f"{s.block}.{s.name}"
-                if s.kind == "param" and key not in out:
-                    size = 1 + max(t.index for t in o.symbols if t.kind == "param" and t.block == s.block
-                                   and t.name == s.name)
-                    out[key] = rng.uniform(0, 2 * math.pi, size)
         elif isinstance(o, Dense):
             out.setdefault(f"{o.layer}.weight", rng.uniform(-0.5, 0.5, (o.width, o.in_width)))
             if o.bias:
