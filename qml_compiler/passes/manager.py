@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..diagnostics import QmlError
 from ..ir import graph as G
 from ..ir.dump import to_text
 from ..ir.verify import IRVerificationError, verify
@@ -83,7 +84,7 @@ class PassManager:
             start = time.perf_counter()
             try:
                 result = p.run(current, context)
-            except (PassError, IRVerificationError):
+            except QmlError:  # the pass found a problem with what the user gave: say it as is
                 raise
             except Exception as e:
                 raise PassError(f"pass `{p.name}` failed: {type(e).__name__}: {e}",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pytket import Circuit
 
@@ -21,6 +21,7 @@ from qml_compiler.ir.circuits import PYTKET_GATES
 from qml_compiler.passes import PassContext, PassError, PassManager, make_pass
 from qml_compiler.passes.transform import light_cone as LC
 from qml_compiler.passes.transform.light_cone import LightCone
+from qml_compiler.testing import reference
 from qml_compiler.testing.reference import evaluate, random_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +47,33 @@ def random_inputs(g, batch=2, seed=0):
     rng = np.random.default_rng(seed)
     return {o.name: rng.uniform(-math.pi, math.pi, (batch, o.width))
             for _, d in g.nodes(data=True) if (o := d["op"]).kind == "input"}
+
+
+_pytket_statevector = reference.statevector
+
+
+def wide_statevector(block, params, xs, start=None):
+    """The reference evaluator's statevector, extended past pytket's simulator (at most 11
+    qubits) by applying each gate's own unitary to a NumPy state (qubit 0 most significant)."""
+    n = block.n_qubits
+    if n <= 11:
+        return _pytket_statevector(block, params, xs, start)
+    c = reference.bind(block, params, xs)
+    psi = np.zeros(2 ** n, dtype=complex)
+    psi[0] = 1
+    psi = (psi if start is None else np.asarray(start, dtype=complex)).reshape((2,) * n)
+    index = {q: i for i, q in enumerate(c.qubits)}
+    for cmd in c.get_commands():
+        qs = [index[q] for q in cmd.qubits]
+        m = len(qs)
+        u = np.asarray(cmd.op.get_unitary()).reshape((2,) * (2 * m))
+        psi = np.moveaxis(np.tensordot(u, psi, axes=(list(range(m, 2 * m)), qs)), list(range(m)), qs)
+    return psi.reshape(-1) * np.exp(1j * np.pi * float(c.phase))
+
+
+@pytest.fixture(autouse=True)
+def _wide_reference(monkeypatch):
+    monkeypatch.setattr(reference, "statevector", wide_statevector)
 
 
 def assert_same_outputs(g, h, batch=2, seed=0):
@@ -231,8 +259,9 @@ def random_models(draw):
             for _ in range(draw(st.integers(1, 3))):
                 qs = sorted(draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=2)))
                 body = "*".join(f"{draw(st.sampled_from('XYZ'))}{q}" for q in qs)
-                terms.append(f"{draw(st.sampled_from(['', '0.5*', '-2*']))}{body}")
-            return f"expval({' + '.join(terms)})", 1
+                sign = draw(st.sampled_from([" + ", " - "])) if terms else ""
+                terms.append(f"{sign}{draw(st.sampled_from(['', '0.5*', '2*']))}{body}")
+            return f"expval({''.join(terms)})", 1
         qs = sorted(draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=2)))
         where = ", ".join(f"q[{q}]" for q in qs)
         return (f"probs({where})" if kind == "probs" else f"samples({where}, shots=50)"), 2 ** len(qs)
@@ -240,7 +269,8 @@ def random_models(draw):
     outs = [readout() for _ in range(draw(st.integers(1, 2)))]
     width = sum(w for _, w in outs)
     from_state = draw(st.booleans())
-    enc = (f"quantum enc(x[2]) on q[{n}] {{\n        {gates(draw(st.integers(1, 4)))}\n    }}\n"
+    enc = (f"quantum enc(x[2]) on q[{n}] {{\n        param t[{n_params}];\n"
+           f"        {gates(draw(st.integers(1, 4)))}\n    }}\n"
            if from_state else "")
     call = "b(enc(x), x)" if from_state else "b(x)"
     return f"""
@@ -258,7 +288,7 @@ model random_model {{
 """
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(src=random_models(), mode=st.sampled_from(MODES), seed=st.integers(0, 2 ** 16))
 def test_random_circuits_compute_the_same_outputs(src, mode, seed):
     g = source_graph(src)
@@ -266,10 +296,54 @@ def test_random_circuits_compute_the_same_outputs(src, mode, seed):
     h, _ = run(g, mode)
     verify(h, after="light-cone")
     assert to_json(g) == before
-    b = h.nodes["b"]["op"] if "b" in h.nodes else next(o for _, o in blocks(h) if o.readouts)
+    (n, b), = [(n, o) for n, o in blocks(h) if o.readouts]
     if b.from_state:
-        assert b.n_qubits == g.nodes["b"]["op"].n_qubits
+        assert b.n_qubits == g.nodes[n]["op"].n_qubits
+    else:
+        assert set(b.qubits) >= {q for r in g.nodes[n]["op"].readouts for q in getattr(r, "qubits", ())}
+    before_gates = g.nodes[n]["op"].circuit.n_gates
+    event(f"{mode}: {'removed gates' if b.circuit.n_gates < before_gates else 'kept every gate'}")
     assert_same_outputs(g, h, batch=2, seed=seed)
+
+
+@st.composite
+def random_circuits(draw):
+    """A pytket circuit of random gates with numeric angles, and Pauli strings to read."""
+    n = draw(st.integers(2, 4))
+    c = Circuit(n)
+    for _ in range(draw(st.integers(1, 16))):
+        name = draw(st.sampled_from([g for g in GATE_NAMES if GATES[g][1] <= n]))
+        k, m = GATES[name]
+        qs = draw(st.permutations(range(n)))[:m]
+        c.add_gate(PYTKET_GATES[name], [draw(st.floats(0.05, 1.95)) for _ in range(k)], qs)
+    strings = draw(st.lists(st.lists(st.sampled_from([0, 0, LC.X_, LC.Y_, LC.Z_]), min_size=n,
+                                     max_size=n), min_size=1, max_size=2))
+    probs = sorted(draw(st.sets(st.integers(0, n - 1), max_size=2)))
+    return c, strings, probs
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=random_circuits(), mode=st.sampled_from(MODES))
+def test_the_kept_gates_pull_back_every_readout_to_the_same_operator(case, mode):
+    """Stronger than comparing outputs on one input state: U^dag P U is the same matrix with
+    and without the dropped gates, so every input state gives the same readouts."""
+    c, strings, probs = case
+    n = c.n_qubits
+    readouts = (Expval(tuple(PauliString(1.0, tuple((q, "IXZY"[l]) for q, l in enumerate(p) if l))
+                             for p in strings)),) + ((Probs(tuple(probs)),) if probs else ())
+    # probs of some qubits are the expectations of the Z strings on them
+    strings = strings + [[LC.Z_ if q in sub else 0 for q in range(n)]
+                         for r in range(1, len(probs) + 1) for sub in itertools.combinations(probs, r)]
+    keep = LC.cone(c, readouts, mode)
+    kept = Circuit(n)
+    for cmd, k in zip(c.get_commands(), keep):
+        if k:
+            kept.add_gate(cmd.op, list(cmd.qubits))
+    u, v = np.asarray(c.get_unitary()), np.asarray(kept.get_unitary())
+    for p in strings:
+        o = pauli(p)
+        np.testing.assert_allclose(v.conj().T @ o @ v, u.conj().T @ o @ u, atol=1e-9)
+    event(f"{mode}: kept {'all' if all(keep) else 'some'}")
 
 
 # ---- qubits --------------------------------------------------------------------------------------

@@ -31,6 +31,13 @@ class ChooseGradient(Pass):
     def run(self, graph, context: PassContext):
         train = graph.graph.get("train", {})
         asked = context.options.get("gradient") or train.get("gradient")
+        forced = context.options.get("shots") or context.options.get("backend") not in (None, "simulator")
+        if asked == "adjoint" and forced and not context.options.get("gradient"):
+            # The file asked for adjoint, but this compilation asks for shots or hardware:
+            # the command line is the later word.
+            asked = None
+            context.note(self.name, "shots or a hardware backend were asked for, which overrides the "
+                                    "train section's gradient = adjoint: using parameter_shift")
         shots = context.options.get("shots") or train.get("shots")
         hardware = context.options.get("backend") not in (None, "simulator")
         if asked is not None and asked not in METHODS:

@@ -67,24 +67,26 @@ class ConstantFold(Pass):
                 removed_gates += removed
                 g.nodes[n]["op"] = b.with_(circuit=c)
         folded = []
-        for n in G.ordered(graph):
-            if n not in g:
-                continue
-            o = g.nodes[n]["op"]
-            ins = G.args(g, n)
-            if self._trivial(g, o, ins):
-                self._bypass(g, n, ins[0])
+        changed = True
+        while changed:  # until nothing folds: one fold can expose the next (scale 2 of scale 0.5)
+            changed = False
+            for n in G.ordered(g):
+                if n not in g:
+                    continue
+                o = g.nodes[n]["op"]
+                ins = G.args(g, n)
+                if self._trivial(g, o, ins):
+                    self._bypass(g, n, ins[0])
+                elif self._merge_chain(g, n, o, ins):
+                    pass
+                else:
+                    value = self._constant_value(g, o, ins)
+                    if value is None:
+                        continue
+                    g.remove_edges_from(list(g.in_edges(n)))
+                    g.nodes[n]["op"] = Constant(tuple(float(v) for v in value))
                 folded.append(n)
-                continue
-            merged = self._merge_chain(g, n, o, ins)
-            if merged:
-                folded.append(n)
-                continue
-            value = self._constant_value(g, o, ins)
-            if value is not None:
-                g.remove_edges_from(list(g.in_edges(n)))
-                g.nodes[n]["op"] = Constant(tuple(float(v) for v in value))
-                folded.append(n)
+                changed = True
         context.facts[self.name] = {"gates": removed_gates, "nodes": folded}
         if removed_gates:
             context.note(self.name, f"removed {removed_gates} gate(s) that are the identity")
