@@ -117,3 +117,60 @@ def test_check_keeps_heavy_libraries_off_its_path():
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+# ---- compile, inspect, passes ------------------------------------------------------------------
+
+def test_compile_reports_the_pipeline_and_what_it_changed(tmp_path):
+    out = tmp_path / "r2.json"
+    r = qmlc("compile", "examples/reference.qml", "--model", "r2_8q", "--time-passes", "--verify-each",
+             "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "params           19  (was 64)" in r.stdout
+    assert "qubits           4  (was 8)" in r.stdout
+    assert "light-cone" in r.stdout and "total" in r.stdout
+    from qml_compiler.ir import from_json, stats
+    assert stats(from_json(out.read_text()))["params"] == 19
+
+
+def test_compile_with_an_explicit_pipeline_and_print_after():
+    r = qmlc("compile", "examples/encoder_ansatz.qml", "--passes", "fuse-blocks,dead-nodes",
+             "--print-after", "fuse-blocks")
+    assert r.returncode == 0, r.stderr
+    assert "; IR after fuse-blocks" in r.stdout and "encode+classify" in r.stdout
+    assert "blocks           1  (was 2)" in r.stdout
+
+
+@pytest.mark.parametrize("fmt, start", [("text", "model moons"), ("json", "{"), ("dot", 'digraph "moons"')])
+def test_inspect_formats(fmt, start):
+    r = qmlc("inspect", "examples/moons.qml", "--ir", "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(start)
+
+
+def test_inspect_after_a_pass():
+    r = qmlc("inspect", "examples/reference.qml", "--model", "r2_8q", "--after", "light-cone")
+    assert r.returncode == 0, r.stderr
+    assert "4q" in r.stdout and "19 params" in r.stdout
+    r = qmlc("inspect", "examples/moons.qml", "--after", "no-such-pass")
+    assert r.returncode == 1 and "not in the pipeline" in r.stderr
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["compile", "examples/moons.qml", "--passes", "light-cone,nope"], "unknown pass `nope`"),
+    (["compile", "examples/reference.qml"], "--model"),
+    (["compile", "examples/moons.qml", "--pass", "no_such_module:X"], "importing `no_such_module` failed"),
+    (["compile", "examples/moons.qml", "--pass", "x"], "MODULE:CLASS"),
+])
+def test_compile_mistakes_exit_1(args, phrase):
+    r = qmlc(*args)
+    assert r.returncode == 1, r.stdout
+    assert phrase in r.stderr
+    assert_no_traceback(r)
+
+
+def test_passes_lists_builtins_with_descriptions_and_levels():
+    r = qmlc("passes")
+    assert r.returncode == 0, r.stderr
+    assert "light-cone" in r.stdout and "[built-in]" in r.stdout
+    assert "-O2:" in r.stdout

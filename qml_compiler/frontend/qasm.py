@@ -39,6 +39,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from qml_compiler.diagnostics import (FileError, LimitError, QasmError, Span, did_you_mean)
+from qml_compiler.frontend.model import GATES
 
 __all__ = ["QasmOp", "QasmCircuit", "PRIMITIVE_GATES", "QELIB1_GATES", "MAX_OPS", "load_qasm"]
 
@@ -65,15 +66,7 @@ class QasmCircuit:
 #: OpenQASM `U`, `p` is `u1` = diag(1, e^{i lambda}), `cp` is `cu1`, `cu3` is qelib1's `cu3`
 #: (the controlled u3 matrix), `rx/ry/rz` = exp(-i theta P/2), `crx/cry/crz` their controlled
 #: versions, `rxx/ryy/rzz` = exp(-i theta PP/2).
-PRIMITIVE_GATES: dict[str, tuple[int, int]] = {
-    "h": (0, 1), "x": (0, 1), "y": (0, 1), "z": (0, 1), "s": (0, 1), "sdg": (0, 1),
-    "t": (0, 1), "tdg": (0, 1), "sx": (0, 1), "sxdg": (0, 1),
-    "rx": (1, 1), "ry": (1, 1), "rz": (1, 1), "p": (1, 1), "u3": (3, 1),
-    "cx": (0, 2), "cy": (0, 2), "cz": (0, 2), "ch": (0, 2), "swap": (0, 2),
-    "crx": (1, 2), "cry": (1, 2), "crz": (1, 2), "cp": (1, 2), "cu3": (3, 2),
-    "rxx": (1, 2), "ryy": (1, 2), "rzz": (1, 2),
-    "ccx": (0, 3), "cswap": (0, 3),
-}
+PRIMITIVE_GATES: dict[str, tuple[int, int]] = GATES  # the same primitives as the language
 
 #: The gates that qelib1.inc defines (a user file that includes it may not redefine them).
 QELIB1_GATES: frozenset[str] = frozenset(
