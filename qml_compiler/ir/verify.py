@@ -91,8 +91,16 @@ def _verify_block(n, o: QuantumBlock, g, ins, widths, fail):
         if s.kind == "input" and s.index >= g.nodes[ins[s.port]]["op"].width:
             fail(f"block `{n}` symbol `{s.symbol}` reads element {s.index} of a width-"
                  f"{g.nodes[ins[s.port]]['op'].width} value")
+    present = circuit_symbols(o.circuit)
+    by_key = {(s.block, s.name, s.index): s.symbol for s in o.symbols if s.kind == "param"}
+    for key in o.dropped:
+        if by_key.get(key) in present:
+            fail(f"block `{n}` marks {key[0]}.{key[1]}[{key[2]}] as dropped but its circuit still uses it")
     for r in o.readouts:
-        qubits = [q for t in getattr(r, "terms", ()) for q, _ in t.ops] + list(getattr(r, "qubits", ()))
+        listed = list(getattr(r, "qubits", ()))
+        if len(set(listed)) != len(listed):
+            fail(f"block `{n}` reads out a qubit twice in {listed}")
+        qubits = [q for t in getattr(r, "terms", ()) for q, _ in t.ops] + listed
         for q in qubits:
             if not 0 <= q < o.n_qubits:
                 fail(f"block `{n}` reads out qubit {q} of a {o.n_qubits}-qubit circuit")

@@ -191,8 +191,6 @@ def test_gradient_follows_the_train_section_and_refuses_the_impossible():
 def test_every_level_keeps_every_example_computing_the_same_function(level):
     for path in sorted((ROOT / "examples").glob("*.qml")):
         for name, spec in load_file(str(path)).items():
-            if spec.n_qubits > 8:
-                continue
             g = lower(spec)
             out = PassManager.for_level(level, verify_each=True).run(g, PassContext())
             verify(out)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pytket import Circuit
+from pytket import OpType as T
 
 from qml_compiler.frontend import load_file, load_source, select_model
 from qml_compiler.frontend.model import GATES, Expval, PauliString, Probs, Samples
@@ -145,7 +146,6 @@ def test_dropped_gates_commute_and_kept_gates_map_letters_soundly(name):
 
 def test_the_commutation_table_covers_the_spec():
     z, x, y = {LC.Z_}, {LC.X_}, {LC.Y_}
-    from pytket import OpType as T
     assert LC._commutes(T.CX, [frozenset(z), frozenset(x)])
     assert not LC._commutes(T.CX, [frozenset(x), frozenset()])
     assert LC._commutes(T.ZZPhase, [frozenset(z), frozenset(z)])

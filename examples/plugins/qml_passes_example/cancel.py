@@ -59,10 +59,13 @@ def _qubit_key(cmd) -> tuple:
 
 def _is_zero_angle(a, b, period: int, tolerance: float) -> bool:
     """Whether a + b is a whole number of periods (exactly, for symbolic angles)."""
-    total = sympy.expand(sympy.sympify(a) + sympy.sympify(b))
-    if total.free_symbols:
-        return False
-    value = float(total) % period
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        value = (a + b) % period
+    else:
+        total = sympy.expand(sympy.sympify(a) + sympy.sympify(b))
+        if total.free_symbols:
+            return False
+        value = float(total) % period
     return min(value, period - value) <= tolerance
 
 

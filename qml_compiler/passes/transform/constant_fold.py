@@ -34,23 +34,25 @@ def _is_identity(cmd) -> bool:
     period = _PERIOD.get(cmd.op.type)
     if period is None:
         return False
-    angles = cmd.op.params
+    if cmd.op.free_symbols():
+        return False  # depends on parameters or data
     try:
-        values = [float(a) for a in angles]
+        values = [float(a) for a in cmd.op.params]
     except (TypeError, RuntimeError, ValueError):
-        return False  # symbolic
+        return False
     return all(math.isclose(math.remainder(v, period), 0.0, abs_tol=1e-12) for v in values)
 
 
 def fold_circuit(c: Circuit) -> tuple[Circuit, int]:
+    """The circuit without its identity gates (the same object when there are none)."""
+    commands = c.get_commands()
+    keep = [cmd for cmd in commands if not _is_identity(cmd)]
+    if len(keep) == len(commands):
+        return c, 0
     out = Circuit(c.n_qubits, name=c.name)
-    removed = 0
-    for cmd in c.get_commands():
-        if _is_identity(cmd):
-            removed += 1
-            continue
+    for cmd in keep:
         out.add_gate(cmd.op, cmd.args)
-    return out, removed
+    return out, len(commands) - len(keep)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ renumbered; `QuantumBlock.qubits` keeps the way back to the qubits as written.
 the cone, and then all of its qubits join it), kept for comparison.
 
 Reads no facts. Writes `facts["light-cone"][node]` = {"mode", "before": {"gates", "qubits",
-"params"}, "after": {...}, "qubits": circuit qubit -> qubit as written} for every block with
+"params"}, "after": {...}, "mapping": circuit qubit -> qubit as written} for every block with
 readouts, and one note per block it changed.
 """
 
@@ -47,7 +47,6 @@ from ..base import Pass, PassContext, PassError
 I_, X_, Z_, Y_ = 0, 1, 2, 3
 LETTER = {"X": X_, "Y": Y_, "Z": Z_}
 ALL = frozenset({X_, Y_, Z_})
-NAMES = {X_: "X", Y_: "Y", Z_: "Z"}
 
 _ZD = frozenset({Z_})
 _XD = frozenset({X_})
@@ -271,7 +270,7 @@ class LightCone(Pass):
             facts[n] = {"mode": self.mode,
                         "before": {"gates": gb, "qubits": qb, "params": pb},
                         "after": {"gates": ga, "qubits": qa, "params": pa},
-                        "qubits": tuple(p.qubits)}
+                        "mapping": tuple(p.qubits)}
             if p is b:
                 continue
             out.nodes[n]["op"] = p
