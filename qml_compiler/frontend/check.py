@@ -263,12 +263,8 @@ class Checker:
             if spec is not None and declare(layer.name, "layer", spec, layer.span):
                 layers[layer.name] = spec
 
-        block_defs = dict(info.blocks)
-        for q in m.of(A.QuantumDef):
-            if q.name in block_defs and q.name in info.defined_at and info.defined_at[q.name] != q.span:
-                pass  # a model's own block shadows a file-level one of the same name
-            if declare(q.name, "block", q, q.span):
-                block_defs[q.name] = q
+        for q in m.of(A.QuantumDef):  # a model's own block shadows a file-level one of its name
+            declare(q.name, "block", q, q.span)
         for name, q in info.blocks.items():
             scope.setdefault(name, ("block", q, q.span))
 

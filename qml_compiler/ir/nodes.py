@@ -7,7 +7,7 @@ carries `width` (of u's value) and `port` (which argument of v it is).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..frontend.model import InitSpec, ParamSpec, ReadoutSpec
 

@@ -15,7 +15,7 @@ from typing import Callable
 from ..diagnostics import QmlError
 from ..ir import graph as G
 from ..ir.dump import to_text
-from ..ir.verify import IRVerificationError, verify
+from ..ir.verify import verify
 from .base import Pass, PassContext, PassError, parse_pipeline
 
 LEVELS = {

@@ -1,15 +1,11 @@
 """The intermediate graph: lowering is faithful, the verifier catches broken invariants, dumps
 round-trip."""
 
-import json
 import math
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from qml_compiler.frontend import load_file, load_source
 from qml_compiler.frontend.model import evaluate as eval_angle

@@ -259,3 +259,69 @@ def test_insert_places_a_pass_relative_to_another():
     assert [p.name for p in pm.passes] == ["choose-gradient", "constant-fold", "light-cone", "dead-nodes"]
     with pytest.raises(PassError):
         pm.insert(make_pass("light-cone"), before="nope")
+
+
+def test_golden_ir_after_light_cone_and_merge():
+    """Source in, IR printed after the passes, checked line by line."""
+    src = """model m { input x[3]; output y[1];
+      quantum b(v[3]) on q[3] { param t[3];
+        for i in range(3) { ry(v[i]) q[i]; }
+        for i in range(3) { ry(t[i]) q[i]; }
+        cx q[0], q[1]; cx q[1], q[2];
+        rz(t[0]) q[0];
+        readout expval(Z0); }
+      forward { y = b(x); } }"""
+    g = lower(load_source(src, "t.qml")["m"])
+    out = PassManager.from_pipeline("light-cone,merge-rotations").run(g, PassContext())
+    assert to_text(out, circuits=True).splitlines() == [
+        "model m (t.qml)",
+        "  x = input [3]",
+        "  y = quantum b 1q 1 gates (0 2q) depth 1 1 params -> <Z0> (x)",
+        "      dropped: b.t[1], b.t[2]",
+        "      Ry(b__in__v__0/pi + b__t__0/pi) q[0];",
+        "  out.y = output y [1] (y)",
+    ]
+
+
+# ---- property: every level keeps random models computing the same function -----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ONE_QUBIT = ["h", "x", "s", "t", "sx", "rx", "ry", "rz", "p"]
+TWO_QUBIT = ["cx", "cz", "cy", "swap", "crx", "crz", "rzz", "rxx"]
+ANGLES = ["t[{k}]", "v[{j}]", "t[{k}] * v[{j}]", "0", "2 * pi", "pi / 2"]
+
+
+@st.composite
+def random_models(draw):
+    n = draw(st.integers(1, 3))
+    lines = []
+    for _ in range(draw(st.integers(1, 12))):
+        two = n > 1 and draw(st.booleans())
+        name = draw(st.sampled_from(TWO_QUBIT if two else ONE_QUBIT))
+        qubits = draw(st.permutations(range(n)))[: 2 if two else 1]
+        angle = ""
+        if name in ("rx", "ry", "rz", "p", "crx", "crz", "rzz", "rxx"):
+            angle = "(" + draw(st.sampled_from(ANGLES)).format(k=draw(st.integers(0, 3)),
+                                                             j=draw(st.integers(0, 1))) + ")"
+        lines.append(f"{name}{angle} " + ", ".join(f"q[{q}]" for q in qubits) + ";")
+    pauli = "*".join(f"{draw(st.sampled_from('XYZ'))}{q}" for q in
+                     sorted(draw(st.sets(st.integers(0, n - 1), min_size=1))))
+    readout = f"expval(0.5*{pauli} - Z0)" + (", probs(q[0])" if draw(st.booleans()) else "")
+    width = 1 + (2 if "probs" in readout else 0)
+    scale = draw(st.sampled_from(["1.0", "2.0", "-0.5"]))
+    return f"""model m {{ input x[2]; output y[{width}];
+      quantum b(v[2]) on q[{n}] {{ param t[4];
+        {chr(10).join(lines)}
+        readout {readout}; }}
+      forward {{ h = scale(b(x), {scale}); y = identity(h[0:{width}]); }} }}"""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_models(), st.sampled_from(sorted(LEVELS)))
+def test_levels_keep_random_models_computing_the_same_function(src, level):
+    g = graph(src)
+    out = PassManager.for_level(level, verify_each=True).run(g, PassContext())
+    assert_same_function(g, out, batch=2)
+    assert stats(out)["gates"] <= stats(g)["gates"]
