@@ -32,10 +32,19 @@ from hypothesis import strategies as st
 from pytket import Circuit, OpType
 
 from qml_compiler.frontend import load_file
-from qml_compiler.ir import (IRVerificationError, blocks, copy, from_json, lower, stats, to_json,
-                             verify)
-from qml_compiler.passes import (LEVELS, Pass, PassContext, PassError, PassManager, available,
-                                 load_user_pass, make_pass, parse_pipeline, register_pass)
+from qml_compiler.ir import IRVerificationError, blocks, copy, from_json, lower, stats, to_json, verify
+from qml_compiler.passes import (
+    LEVELS,
+    Pass,
+    PassContext,
+    PassError,
+    PassManager,
+    available,
+    load_user_pass,
+    make_pass,
+    parse_pipeline,
+    register_pass,
+)
 from qml_compiler.passes import base as passes_base
 from qml_compiler.testing.reference import evaluate, random_params
 
@@ -444,7 +453,8 @@ class TestCancelAdjacentInverses:
         assert to_json(demo) == before
         verify(out, after="cancel-adjacent-inverses")
         assert context.facts["cancel-adjacent-inverses"] == {"removed": {"%1": 10}, "total": 10}
-        assert context.facts["notes"] == [("cancel-adjacent-inverses", "block `%1` (circuit): removed 10 gates")]
+        assert context.facts["notes"] == [
+            ("cancel-adjacent-inverses", "block `%1` (circuit): removed 10 gates")]
         assert sorted(map(str, gate_list(blocks(out)[0][1].circuit))) == sorted(
             str((t, q, a)) for t, q, a in gate_list(blocks(demo)[0][1].circuit)
             if (t, q) in {("Ry", (0,)), ("Ry", (1,)), ("SWAP", (0, 2)), ("Rx", (2,)), ("CZ", (1, 2))})
@@ -610,7 +620,7 @@ class TestFailures:
         assert e.value.message == message and e.value.hint == hint
 
     def test_pipeline_int_and_float_options(self, cx_to_cz, plugin, registry):
-        with pytest.raises(PassError, match=r"bad value for option `limit` of pass `cx-to-cz`: invalid literal"):
+        with pytest.raises(PassError, match=r"bad value for option `limit` of pass `cx-to-cz`: invalid lit"):
             parse_pipeline("cx-to-cz{limit=many}")
         register_pass(plugin.CancelAdjacentInverses)
         (p,) = parse_pipeline("cancel-adjacent-inverses{tolerance=1e-3}")
@@ -632,6 +642,26 @@ def test_the_python_examples_of_the_docs_run(plugin_site):
     r = run_python(script, plugin_site)
     assert r.returncode == 0, r.stderr
     assert "light-cone" in r.stdout  # the timing report
+
+
+def test_the_levels_in_the_docs_are_the_levels():
+    text = DOC.read_text()
+    for level in (1, 2):
+        assert f"| `-O{level}` | `{LEVELS[level]}` |" in text
+    assert LEVELS[0] == "" and LEVELS[3].count("light-cone") == 2
+
+
+def test_the_pass_shown_in_the_docs_is_the_one_in_my_passes():
+    (shown,) = [b for b in re.findall(r"^```\n(.*?)^```", DOC.read_text(), re.M | re.S)
+                if "class DecomposeSwaps" in b]
+    source = (PLUGIN / "my_passes.py").read_text()
+    source = source[source.index("@dataclass(frozen=True)\nclass DecomposeSwaps"):]
+
+    def code(text):  # without comments, blank lines and docstrings
+        return [re.sub(r"\s+# .*", "", line).rstrip() for line in text.splitlines()
+                if line.strip() and not line.lstrip().startswith('"""')]
+
+    assert code(shown) == code(source)
 
 
 # ---- the command line ------------------------------------------------------------------------------
@@ -696,7 +726,8 @@ class TestCommandLine:
     @pytest.mark.parametrize("name, verify_each, message", [
         ("Boom", False, "error: pass `boom` failed: ZeroDivisionError: division by zero\n"
                         "hint: the model and its files are unchanged\n"),
-        ("Unplug", True, "error: invalid IR after pass `unplug`: block `%1` declares 1 data input(s) but has 0\n"),
+        ("Unplug", True, "error: invalid IR after pass `unplug`: block `%1` declares 1 data input(s) "
+                         "but has 0\n"),
         ("Ghost", True, "error: invalid IR after pass `ghost`: block `%1` uses symbols bound to no "
                         "parameter or input: ['ghost']\n"),
     ])
