@@ -75,15 +75,17 @@ def _pipeline(args, printer=print):
               print_after=tuple(getattr(args, "print_after", None) or ()), printer=printer)
     pm = (PassManager.from_pipeline(args.passes, **kw) if args.passes is not None
           else PassManager.for_level(args.opt_level, **kw))
+    import re
+
     for ref in getattr(args, "user_pass", None) or []:
         where, before, after = ref, None, None
-        if "@" in ref:
-            where, pos = ref.split("@", 1)
-            kind, _, anchor = pos.partition(":")
-            if kind not in ("before", "after") or not anchor:
-                from .passes import PassError
-                raise PassError(f"`--pass {ref}`: the position must be @before:NAME or @after:NAME")
-            before, after = (anchor, None) if kind == "before" else (None, anchor)
+        m = re.fullmatch(r"(.*)@(before|after):([\w.-]+)", ref)
+        if m:
+            where = m.group(1)
+            before, after = (m.group(3), None) if m.group(2) == "before" else (None, m.group(3))
+        elif re.search(r"@\w+:[\w.-]+$", ref):
+            from .passes import PassError
+            raise PassError(f"`--pass {ref}`: the position must be @before:NAME or @after:NAME")
         cls = load_user_pass(where)
         pm.insert(cls(), before=before, after=after)
     return pm

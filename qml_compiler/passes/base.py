@@ -93,6 +93,12 @@ def register_pass(cls=None, *, origin: str | None = None):
     def do(c):
         if not (isinstance(c, type) and issubclass(c, Pass)) or not c.name:
             raise PassError(f"{c!r} is not a Pass subclass with a `name`")
+        if c.name in BUILTIN:
+            raise PassError(f"`{c.name}` is the name of a built-in pass", hint="give your pass another name")
+        known = _registered.get(c.name)
+        if known is not None and known[0] is not c and known[0].__qualname__ != c.__qualname__:
+            raise PassError(f"a pass named `{c.name}` is already registered ({known[1]})",
+                            hint="give your pass another name")
         _registered[c.name] = (c, origin or f"python:{c.__module__}")
         return c
 
@@ -113,18 +119,27 @@ def _load_entry_points() -> None:
             logging.getLogger("qml_compiler.passes").warning(
                 "plugin pass %s (%s) failed to load: %s", ep.name, ep.value, e)
             continue
-        if isinstance(cls, type) and issubclass(cls, Pass) and cls.name:
-            dist = getattr(ep, "dist", None)
-            _registered.setdefault(cls.name, (cls, f"plugin:{dist.name if dist else ep.value}"))
+        if not (isinstance(cls, type) and issubclass(cls, Pass) and cls.name):
+            logging.getLogger("qml_compiler.passes").warning(
+                "plugin entry point %s (%s) is not a Pass subclass with a `name`: ignored", ep.name, ep.value)
+            continue
+        if cls.name in BUILTIN:
+            logging.getLogger("qml_compiler.passes").warning(
+                "plugin pass %s (%s) uses the name of a built-in pass: ignored", cls.name, ep.value)
+            continue
+        dist = getattr(ep, "dist", None)
+        _registered.setdefault(cls.name, (cls, f"plugin:{dist.name if dist else ep.value}"))
 
 
 def available() -> dict[str, tuple[str, str]]:
     """Every pass by name: (description, origin)."""
     _load_entry_points()
     out = {}
-    for name, (module, cls_name) in BUILTIN.items():
-        cls = getattr(importlib.import_module(module), cls_name)
-        out[name] = (cls.description, "built-in")
+    for name in BUILTIN:
+        try:
+            out[name] = (pass_class(name).description, "built-in")
+        except Exception as e:  # one broken module must not hide the others
+            out[name] = (f"(failed to load: {type(e).__name__}: {e})", "built-in")
     for name, (cls, origin) in _registered.items():
         out.setdefault(name, (cls.description, origin))
     return dict(sorted(out.items()))
@@ -173,7 +188,12 @@ def make_pass(name: str, options: dict[str, str] | None = None) -> Pass:
             kwargs[key] = _convert(text, default)
         except ValueError as e:
             raise PassError(f"bad value for option `{key}` of pass `{name}`: {e}") from None
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except PassError:
+        raise
+    except Exception as e:  # option checks in __post_init__, say
+        raise PassError(f"pass `{name}` refused its options: {type(e).__name__}: {e}") from None
 
 
 def parse_pipeline(text: str) -> list[Pass]:
@@ -198,35 +218,68 @@ def parse_pipeline(text: str) -> list[Pass]:
         if not name:
             raise PassError(f"pipeline `{text}` has an empty pass name at character {i + 1}")
         passes.append(make_pass(name, options))
-        while j < n and text[j] in " ,":
+        while j < n and text[j] == " ":
+            j += 1
+        if j < n and text[j] != ",":
+            raise PassError(f"pipeline `{text}`: expected `,` after `{name}` at character {j + 1}")
+        j += 1
+        while j < n and text[j] == " ":
             j += 1
         i = j
     return passes
 
 
+_user_modules: dict[str, object] = {}
+
+
 def load_user_pass(ref: str) -> type:
-    """`module:Class` or `path/to/file.py:Class`, for `--pass` on the command line."""
+    """`module:Class` or `path/to/file.py:Class`, for `--pass` on the command line. A module is
+    looked for on the Python path and in the current directory; each file is loaded once."""
     if ":" not in ref:
         raise PassError(f"`--pass {ref}` must be MODULE:CLASS or FILE.py:CLASS")
     where, cls_name = ref.rsplit(":", 1)
-    try:
-        if where.endswith(".py") or "/" in where or "\\" in where:
-            path = Path(where)
-            if not path.is_file():
-                raise PassError(f"`--pass {ref}`: no such file `{where}`")
-            spec = importlib.util.spec_from_file_location(f"qml_user_pass_{path.stem}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(where)
-    except PassError:
-        raise
-    except Exception as e:
-        raise PassError(f"`--pass {ref}`: importing `{where}` failed: {type(e).__name__}: {e}") from None
+    is_file = where.endswith(".py") or "/" in where or "\\" in where
+    key = str(Path(where).resolve()) if is_file else where
+    module = _user_modules.get(key)
+    if module is None:
+        module = _import_user_module(ref, where, is_file)
+        _user_modules[key] = module
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Pass) and cls.name):
         raise PassError(f"`--pass {ref}`: `{cls_name}` is not a Pass subclass with a `name`",
                         hint="subclass qml_compiler.passes.Pass and set `name` and `description`")
     register_pass(cls, origin=f"--pass {ref}")
     return cls
+
+
+def _import_user_module(ref: str, where: str, is_file: bool):
+    import hashlib
+
+    if is_file:
+        path = Path(where)
+        if not path.is_file():
+            raise PassError(f"`--pass {ref}`: no such file `{where}`")
+        if path.suffix != ".py":
+            raise PassError(f"`--pass {ref}`: `{where}` is not a Python file (.py)")
+        name = f"qml_user_pass_{path.stem}_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as e:
+            sys.modules.pop(name, None)
+            raise PassError(f"`--pass {ref}`: running `{where}` failed: {type(e).__name__}: {e}") from None
+        return module
+    added = False
+    if "" not in sys.path and "." not in sys.path:  # an installed `qmlc` does not look in the cwd
+        sys.path.insert(0, "")
+        added = True
+    try:
+        return importlib.import_module(where)
+    except Exception as e:
+        sys.modules.pop(where, None)
+        raise PassError(f"`--pass {ref}`: importing `{where}` failed: {type(e).__name__}: {e}") from None
+    finally:
+        if added:
+            sys.path.remove("")

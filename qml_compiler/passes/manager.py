@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import networkx as nx
+
 from ..diagnostics import QmlError
 from ..ir import graph as G
 from ..ir.dump import to_text
@@ -61,6 +63,8 @@ class PassManager:
 
     def insert(self, p: Pass, before: str | None = None, after: str | None = None) -> None:
         """Put a pass before or after the first pass of a given name (or at the end)."""
+        if before is not None and after is not None:
+            raise PassError(f"place `{p.name}` either before or after a pass, not both")
         names = [q.name for q in self.passes]
         anchor = before or after
         if anchor is None:
@@ -81,20 +85,35 @@ class PassManager:
         current = graph
         for p in self.passes:
             before = G.stats(current)
+            snapshot = _fingerprint(current) if self.verify_each else None
             start = time.perf_counter()
             try:
                 result = p.run(current, context)
+            except PassError as e:
+                if f"`{p.name}`" not in e.message:
+                    e.message = f"pass `{p.name}`: {e.message}"
+                    e.args = (e.message,)
+                raise
             except QmlError:  # the pass found a problem with what the user gave: say it as is
                 raise
             except Exception as e:
                 raise PassError(f"pass `{p.name}` failed: {type(e).__name__}: {e}",
                                 hint="the model and its files are unchanged") from e
             seconds = time.perf_counter() - start
-            if result is None:
-                raise PassError(f"pass `{p.name}` returned nothing", hint="`run` must return the graph")
+            if not isinstance(result, nx.DiGraph):
+                raise PassError(f"pass `{p.name}` returned {type(result).__name__}, not a graph",
+                                hint="`run` must return the (new) graph")
+            if snapshot is not None and _fingerprint(current) != snapshot:
+                raise PassError(f"pass `{p.name}` changed the graph it was given",
+                                hint="copy it first (qml_compiler.ir.copy) and change the copy")
             if self.verify_each:
                 verify(result, after=p.name)
-            record = PassRecord(p.name, seconds, before, G.stats(result))
+            try:
+                after = G.stats(result)
+            except Exception as e:
+                raise PassError(f"pass `{p.name}` left a graph that cannot be read: {type(e).__name__}: {e}",
+                                hint="run with --verify-each to find the broken invariant") from e
+            record = PassRecord(p.name, seconds, before, after)
             self.records.append(record)
             if self.callback is not None:
                 self.callback(p.name, current, result, record)
@@ -106,9 +125,22 @@ class PassManager:
     def timing_report(self) -> str:
         """A table of wall time and changes per pass (`--time-passes`)."""
         total = sum(r.seconds for r in self.records) or 1e-12
-        lines = [f"{'pass':<22} {'ms':>9} {'%':>6}  changes"]
+        w = max([len("total")] + [len(r.name) for r in self.records]) + 2
+        lines = [f"{'pass':<{w}} {'ms':>9} {'%':>6}  changes"]
         for r in self.records:
             ch = ", ".join(f"{k} {a}->{b}" for k, (a, b) in r.changes().items()) or "-"
-            lines.append(f"{r.name:<22} {r.seconds * 1e3:9.2f} {100 * r.seconds / total:6.1f}  {ch}")
-        lines.append(f"{'total':<22} {total * 1e3:9.2f}")
+            lines.append(f"{r.name:<{w}} {r.seconds * 1e3:9.2f} {100 * r.seconds / total:6.1f}  {ch}")
+        lines.append(f"{'total':<{w}} {total * 1e3:9.2f}")
         return "\n".join(lines)
+
+
+def _fingerprint(g) -> tuple:
+    """Cheap identity of a graph's contents: which operation objects sit where (operations are
+    immutable, so a pass that changes a graph in place must swap them or touch the structure)."""
+    def op_id(op):
+        circuit = getattr(op, "circuit", None)
+        return (id(op), id(circuit), circuit.n_gates if circuit is not None else None)
+
+    return (tuple((n, op_id(d.get("op"))) for n, d in g.nodes(data=True)),
+            tuple((u, v, d.get("port"), d.get("width")) for u, v, d in g.edges(data=True)),
+            tuple(sorted((k, id(v)) for k, v in g.graph.items())))

@@ -299,8 +299,9 @@ class TestPythonRegistration:
         assert PassManager.from_pipeline("count-gates").run(moons) is moons
 
     def test_a_builtin_name_cannot_be_taken_over(self, registry, cx_to_cz):
-        # documented in docs/passes.md: the built-in wins (silently)
-        register_pass(type("FakeDeadNodes", (cx_to_cz,), {"name": "dead-nodes"}))
+        # documented in docs/passes.md: registering a built-in's name is refused
+        with pytest.raises(PassError, match="`dead-nodes` is the name of a built-in pass"):
+            register_pass(type("FakeDeadNodes", (cx_to_cz,), {"name": "dead-nodes"}))
         assert type(make_pass("dead-nodes")).__module__ == "qml_compiler.passes.transform.dead_nodes"
         assert available()["dead-nodes"][1] == "built-in"
 
@@ -539,7 +540,7 @@ class TestFailures:
             def run(self, graph, context):
                 copy(graph)
 
-        with pytest.raises(PassError, match="pass `forgetful` returned nothing"):
+        with pytest.raises(PassError, match="pass `forgetful` returned NoneType, not a graph"):
             PassManager.from_pipeline("forgetful").run(moons)
 
     def test_errors_a_pass_raises_itself_pass_through(self, registry, moons):
@@ -553,7 +554,8 @@ class TestFailures:
 
         with pytest.raises(PassError) as e:
             PassManager.from_pipeline("picky").run(moons)
-        assert e.value.message == "picky refuses models called moons" and e.value.hint == "rename it"
+        assert e.value.message == "pass `picky`: picky refuses models called moons"
+        assert e.value.hint == "rename it"
 
     @pytest.mark.parametrize("name, message", [
         ("Unplug", "invalid IR after pass `unplug`: block `%1` declares 1 data input(s) but has 0"),
@@ -582,7 +584,7 @@ class TestFailures:
                                  "`name`"),
         ("user_passes:Pass", "`--pass user_passes:Pass`: `Pass` is not a Pass subclass with a `name`"),
         ("{dir}/missing.py:Boom", "`--pass {dir}/missing.py:Boom`: no such file `{dir}/missing.py`"),
-        ("{dir}/raises.py:Boom", "`--pass {dir}/raises.py:Boom`: importing `{dir}/raises.py` failed: "
+        ("{dir}/raises.py:Boom", "`--pass {dir}/raises.py:Boom`: running `{dir}/raises.py` failed: "
                                  "RuntimeError: not today"),
     ])
     def test_load_user_pass_errors(self, registry, user_passes, monkeypatch, ref, message):
@@ -627,7 +629,11 @@ class TestFailures:
         assert p.tolerance == 1e-3 and p.spec() == "cancel-adjacent-inverses{tolerance=0.001}"
         (p,) = parse_pipeline("cancel-adjacent-inverses{rotations=no, tolerance=0}")
         assert p == plugin.CancelAdjacentInverses(rotations=False, tolerance=0.0)
-        assert parse_pipeline("") == [] and len(parse_pipeline("dead-nodes,,dead-nodes")) == 2
+        assert parse_pipeline("") == [] and len(parse_pipeline("dead-nodes, dead-nodes")) == 2
+        with pytest.raises(PassError, match="empty pass name"):
+            parse_pipeline("dead-nodes,,dead-nodes")
+        with pytest.raises(PassError, match="expected `,` after `dead-nodes`"):
+            parse_pipeline("dead-nodes{}light-cone")
 
 
 # ---- docs/passes.md ------------------------------------------------------------------------------------
