@@ -7,3 +7,11 @@ starts fast.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # `qml_compiler.compile` without importing pytket or numpy for `import qml_compiler`.
+    if name == "compile":
+        from .api import compile
+        return compile
+    raise AttributeError(f"module 'qml_compiler' has no attribute {name!r}")

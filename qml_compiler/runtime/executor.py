@@ -1,0 +1,137 @@
+"""Running one quantum block over a batch, forward and backward (adjoint differentiation).
+
+A `BlockRunner` is built once per block of a compiled model: it numbers the block's symbols (the
+trainable elements it uses, and the data elements of its arguments), builds the `Program` and
+keeps it. `forward` computes the per-sample matrices for the batch, runs the kernels and reads
+out; `backward` seeds the adjoint state from the upstream gradient, runs the kernels backward and
+applies the chain rule to parameters and data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..diagnostics import LimitError
+from ..ir.nodes import QuantumBlock
+from . import kernels_numpy
+from .program import Program
+from .readouts import Readouts
+
+ENGINES = ("numba", "numpy")
+
+
+def kernels(engine: str):
+    """The kernel module of an engine; `numba` falls back to NumPy where numba is missing."""
+    if engine == "numba":
+        try:
+            from . import kernels_numba
+            return kernels_numba
+        except ImportError:
+            return kernels_numpy
+    return kernels_numpy
+
+
+def state_bytes(n_qubits: int, batch: int, itemsize: int = 16) -> int:
+    return (2 ** n_qubits) * batch * itemsize
+
+
+class BlockRunner:
+    """Executes one QuantumBlock node; parameters arrive as the model's flat per-owner arrays."""
+
+    def __init__(self, block: QuantumBlock, engine: str = "numba", fuse: bool = True):
+        self.block = block
+        self.kernels = kernels(engine)
+        self.engine = "numba" if self.kernels is not kernels_numpy else "numpy"
+        # The block's parameter vector: the elements of each (owner, param) it uses, in order.
+        self.param_slices: list[tuple[str, int, int]] = []  # (key "owner.name", start, size)
+        offset = 0
+        starts = {}
+        for owner, spec in block.params:
+            key = f"{owner}.{spec.name}"
+            starts[key] = offset
+            self.param_slices.append((key, offset, spec.size))
+            offset += spec.size
+        self.n_theta = offset
+        param_index = {}
+        for s in block.symbols:
+            if s.kind == "param":
+                param_index[s.symbol] = starts[f"{s.block}.{s.name}"] + s.index
+        self._input_symbols = [s for s in block.symbols if s.kind == "input"]
+        self._param_index = param_index
+        self.readouts = Readouts(block.readouts, block.n_qubits)
+        self.fuse = fuse
+        self._program: Program | None = None
+        self._input_layout: tuple | None = None
+
+    def _layout(self, widths: list[int]):
+        """Columns of the concatenated data matrix for each input symbol."""
+        key = tuple(widths)
+        if self._input_layout is None or self._input_layout[0] != key:
+            offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
+            index = {s.symbol: int(offsets[s.port] + s.index) for s in self._input_symbols}
+            self._program = Program.build(self.block.circuit, self._param_index, index, fuse=self.fuse)
+            self._input_layout = (key, offsets)
+        return self._input_layout[1]
+
+    def theta(self, params: dict[str, np.ndarray]) -> np.ndarray:
+        th = np.empty(self.n_theta)
+        for key, start, size in self.param_slices:
+            th[start:start + size] = np.asarray(params[key], dtype=float).reshape(-1)
+        return th
+
+    def check_memory(self, batch: int, limit: int | None) -> None:
+        need = 3 * state_bytes(self.block.n_qubits, batch)
+        if limit is not None and need > limit:
+            n = self.block.n_qubits
+            fit = max(1, limit // (3 * state_bytes(n, 1)))
+            raise LimitError(
+                f"block `{self.block.name}` needs about {need / 2**30:.2f} GiB for a batch of {batch} on "
+                f"{n} qubits (three state vectors of 2**{n} x {batch} complex numbers), over the limit of "
+                f"{limit / 2**30:.2f} GiB",
+                hint=f"use a batch of at most {fit}, fewer qubits, or raise the limit (memory_limit)")
+
+    def forward(self, params: dict, args: list, batch: int, start: np.ndarray | None = None,
+                keep: bool = False, rng=None):
+        """Outputs (batch, width), or the final state for a state block; with keep=True also
+        the cache that `backward` needs. `args` are the node's arguments in port order (the
+        state argument of a from-state block is passed as `start` and its slot ignored)."""
+        widths = [0 if (self.block.from_state and p == 0) else np.shape(a)[1] for p, a in enumerate(args)]
+        offsets = self._layout(widths)
+        data = [np.asarray(a, dtype=float) for p, a in enumerate(args) if widths[p]]
+        X = np.concatenate(data, axis=1) if data else np.zeros((batch, 0))
+        theta = self.theta(params)
+        prog = self._program
+        mats1, mats2, saved = prog.matrices(theta, X, keep=keep)
+        if start is None:
+            state = np.zeros((2 ** prog.n_qubits, batch), dtype=complex)
+            state[0] = 1
+        else:
+            state = np.array(start, dtype=complex, copy=True)
+        self.kernels.forward(state, prog.code, mats1, mats2)
+        out = state if self.block.state else self.readouts.evaluate(state, rng)
+        cache = (state, mats1, mats2, saved, theta, X, offsets) if keep else None
+        return out, cache
+
+    def backward(self, cache, g: np.ndarray | None = None, lam: np.ndarray | None = None,
+                 want_inputs: bool = True):
+        """Gradients from upstream: g (batch, width) for a block with readouts, or lam, the
+        adjoint of its output state, for a state block. Returns (dparams by key, d(args) per
+        port (None for a state port), adjoint of the starting state or None)."""
+        state, mats1, mats2, saved, theta, X, offsets = cache
+        prog = self._program
+        if lam is None:
+            if not self.readouts.differentiable:
+                raise LimitError(f"block `{self.block.name}` reads samples, which have no exact gradient",
+                                 hint="train it with gradient = parameter_shift or spsa")
+            lam = self.readouts.adjoint_seed(state, g)
+        psi = state.copy()
+        lam = np.array(lam, dtype=complex, copy=True)
+        need1, need2 = prog.needs()
+        G1, G2 = self.kernels.backward(psi, lam, prog.code, mats1, mats2, need1, need2)
+        dtheta, dX = prog.chain(G1, G2, saved, theta, X, want_inputs)
+        dparams = {key: dtheta[start:start + size] for key, start, size in self.param_slices}
+        dargs = []
+        for p in range(len(offsets) - 1):
+            w = offsets[p + 1] - offsets[p]
+            dargs.append(dX[:, offsets[p]:offsets[p + 1]] if (w and dX is not None) else None)
+        return dparams, dargs, (lam if self.block.from_state else None)

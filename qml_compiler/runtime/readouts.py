@@ -1,0 +1,122 @@
+"""Readouts from a batch of states, and the adjoint states that their gradients start from.
+
+Every exact readout is an expectation of a Hermitian operator: a weighted Pauli sum, or a
+projector onto an outcome of some qubits (probabilities). So the gradient of a loss L with respect
+to the state is lam = sum_k (dL/d out_k) O_k psi, computed here, and the kernels' backward pass
+carries it through the circuit. `samples` draws outcomes with a seeded generator (no gradient:
+sampled readouts train with parameter shift or SPSA).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..frontend.model import Expval, Probs, Samples
+
+
+def _apply_pauli(state: np.ndarray, n: int, ops) -> np.ndarray:
+    out = state.copy()
+    for q, letter in ops:
+        v = out.reshape(2 ** q, 2, 2 ** (n - q - 1), out.shape[-1])
+        if letter == "Z":
+            v[:, 1] *= -1
+        elif letter == "X":
+            v[:, [0, 1]] = v[:, [1, 0]]
+        else:  # Y = [[0, -i], [i, 0]]
+            a = v[:, 0].copy()
+            v[:, 0] = -1j * v[:, 1]
+            v[:, 1] = 1j * a
+    return out
+
+
+class Readouts:
+    """The readouts of one block, prepared for an n-qubit state."""
+
+    def __init__(self, readouts, n_qubits: int):
+        self.items = list(readouts)
+        self.n = n_qubits
+        self.width = sum(r.width for r in self.items)
+        self._signs: dict = {}
+        self._outcomes: dict = {}
+
+    def _z_signs(self, qubits) -> np.ndarray:
+        key = tuple(qubits)
+        if key not in self._signs:
+            idx = np.arange(2 ** self.n)
+            parity = np.zeros(2 ** self.n, dtype=np.int64)
+            for q in qubits:
+                parity ^= (idx >> (self.n - 1 - q)) & 1
+            self._signs[key] = 1.0 - 2.0 * parity
+        return self._signs[key]
+
+    def _outcome_index(self, qubits) -> np.ndarray:
+        """For each basis state, the index of its outcome on `qubits` (first listed = MSB)."""
+        key = tuple(qubits)
+        if key not in self._outcomes:
+            idx = np.arange(2 ** self.n)
+            out = np.zeros(2 ** self.n, dtype=np.int64)
+            for q in qubits:
+                out = (out << 1) | ((idx >> (self.n - 1 - q)) & 1)
+            self._outcomes[key] = out
+        return self._outcomes[key]
+
+    def _expval(self, state, probs, r: Expval) -> np.ndarray:
+        total = np.zeros(state.shape[-1])
+        for t in r.terms:
+            if not t.ops:
+                total += t.coeff
+            elif all(p == "Z" for _, p in t.ops):
+                total += t.coeff * (self._z_signs([q for q, _ in t.ops]) @ probs)
+            else:
+                total += t.coeff * np.real(np.einsum("ib,ib->b", np.conj(state), _apply_pauli(state, self.n, t.ops)))
+        return total
+
+    def _probs(self, probs, qubits) -> np.ndarray:
+        k = len(qubits)
+        out = np.zeros((2 ** k, probs.shape[-1]))
+        np.add.at(out, self._outcome_index(qubits), probs)
+        return out.T
+
+    def evaluate(self, state: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """(batch, width) readout values of a (2**n, batch) state."""
+        probs = np.abs(state) ** 2
+        cols = []
+        for r in self.items:
+            if isinstance(r, Expval):
+                cols.append(self._expval(state, probs, r)[:, None])
+            elif isinstance(r, Probs):
+                cols.append(self._probs(probs, r.qubits))
+            else:
+                p = self._probs(probs, r.qubits)
+                rng = rng or np.random.default_rng(0)
+                p = np.clip(np.round(p, 12), 0, None)
+                counts = np.stack([rng.multinomial(r.shots, row / row.sum()) for row in p])
+                cols.append(counts / r.shots)
+        return np.concatenate(cols, axis=1) if cols else np.zeros((state.shape[-1], 0))
+
+    @property
+    def differentiable(self) -> bool:
+        return not any(isinstance(r, Samples) for r in self.items)
+
+    def adjoint_seed(self, state: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """lam = sum_k g[:, k] O_k psi for upstream gradients g (batch, width)."""
+        lam = np.zeros_like(state)
+        col = 0
+        for r in self.items:
+            if isinstance(r, Expval):
+                gk = g[:, col]
+                for t in r.terms:
+                    if not t.ops:
+                        continue
+                    if all(p == "Z" for _, p in t.ops):
+                        lam += (t.coeff * self._z_signs([q for q, _ in t.ops]))[:, None] * state * gk[None, :]
+                    else:
+                        lam += t.coeff * _apply_pauli(state, self.n, t.ops) * gk[None, :]
+                col += 1
+            elif isinstance(r, Probs):
+                w = g[:, col:col + r.width]  # (batch, 2**k)
+                lam += w.T[self._outcome_index(r.qubits)] * state
+                col += r.width
+            else:
+                raise ValueError("sampled readouts have no exact gradient")
+        return lam
