@@ -34,12 +34,32 @@ def _pair(state: np.ndarray, n: int, a: int, b: int):
     return [[v[:, j, :, i] for j in range(2)] for i in range(2)]
 
 
+_scratch: dict = {}
+
+
+def _buffers(shape, count: int = 2):
+    """Reusable scratch arrays: allocating a fresh half-state per gate costs more than the
+    arithmetic (page faults), so each shape gets its buffers once."""
+    bufs = _scratch.get(shape)
+    if bufs is None or len(bufs) < count:
+        if len(_scratch) > 8:
+            _scratch.clear()
+        bufs = _scratch[shape] = [np.empty(shape, dtype=complex) for _ in range(count)]
+    return bufs
+
+
 def _apply1(state, n, q, m):
     v = _view1(state, n, q)
-    a, b = v[:, 0].copy(), v[:, 1]
+    a, b = v[:, 0], v[:, 1]
+    t1, t2 = _buffers(a.shape)
     m00, m01, m10, m11 = (m[..., r, c] for r in range(2) for c in range(2))
-    v[:, 0] = m00 * a + m01 * b
-    v[:, 1] = m10 * a + m11 * b
+    np.multiply(m10, a, out=t1)  # new b, from the old a and b
+    np.multiply(m11, b, out=t2)
+    np.add(t1, t2, out=t1)
+    np.multiply(a, m00, out=a)  # new a, in place
+    np.multiply(m01, b, out=t2)
+    np.add(a, t2, out=a)
+    b[...] = t1
 
 
 def _apply2(state, n, qa, qb, m):
@@ -54,7 +74,8 @@ def _apply2(state, n, qa, qb, m):
 
 def _cx(state, n, c, t):
     s = _pair(state, n, c, t)
-    tmp = s[1][0].copy()
+    (tmp,) = _buffers(s[1][0].shape, 1)[:1]
+    np.copyto(tmp, s[1][0])
     s[1][0][...] = s[1][1]
     s[1][1][...] = tmp
 
@@ -66,7 +87,8 @@ def _cz(state, n, a, b):
 
 def _swap(state, n, a, b):
     s = _pair(state, n, a, b)
-    tmp = s[0][1].copy()
+    (tmp,) = _buffers(s[0][1].shape, 1)[:1]
+    np.copyto(tmp, s[0][1])
     s[0][1][...] = s[1][0]
     s[1][0][...] = tmp
 
