@@ -179,6 +179,7 @@ def worker_project(model: str, path: str, epochs: int, epoch_cap: float, extrap_
             source, name = ROOT / cfg["qml"][0], cfg["qml"][1]
         cm, compile_s = compile_model(source, name, opt_level, engine)
     params = project_params(model, pruned_map, cm)
+    engine_used = getattr(cm, "engine_used", engine)
     X, y = load_data(model)
     N = len(X)
     loss_kind = cfg["loss"]
@@ -203,7 +204,7 @@ def worker_project(model: str, path: str, epochs: int, epoch_cap: float, extrap_
     state: dict = {}
     rng = np.random.default_rng(SEED_SHUFFLE)
     times, step_losses, epoch_losses = [], [], []
-    out = {"compile_s": compile_s, "first_forward_s": first_forward, "forward_full_s": fwd,
+    out = {"compile_s": compile_s, "engine_used": engine_used, "first_forward_s": first_forward, "forward_full_s": fwd,
            "warmup_s": warmup, "predicted_epoch_s": predicted, "n_samples": N,
            "n_params": int(sum(v.size for v in params.values()))}
     if predicted > epoch_cap:
@@ -393,7 +394,7 @@ def analyse(results: dict, models: list[str]) -> tuple[list[dict], list[dict]]:
         rec = {**base, "metric": "epoch_time", "unit": "s", **s, "extrapolated": res["extrapolated"],
                "epochs_run": len(res["epoch_losses"]), "warmup_s": round(res["warmup_s"], 4),
                "epoch_losses": res["epoch_losses"], "step_losses_first_epoch": res["step_losses"][:12]}
-        for key in ("extrapolation", "compile_s", "n_params", "loadavg_end", "anchor"):
+        for key in ("extrapolation", "compile_s", "engine_used", "n_params", "loadavg_end"):
             if key in res:
                 rec[key] = res[key]
         if path in ANCHOR_EPOCH_S and model in ANCHOR_EPOCH_S[path]:

@@ -9,6 +9,8 @@ applies the chain rule to parameters and data.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..diagnostics import LimitError
@@ -33,6 +35,15 @@ def kernels(engine: str):
 
 def state_bytes(n_qubits: int, batch: int, itemsize: int = 16) -> int:
     return (2 ** n_qubits) * batch * itemsize
+
+
+def default_memory_limit() -> int | None:
+    """80% of the machine's physical memory: past that the system would kill the process
+    rather than let it swap, and the user would lose their run without a word."""
+    try:
+        return int(0.8 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 class BlockRunner:
@@ -81,14 +92,18 @@ class BlockRunner:
 
     def check_memory(self, batch: int, limit: int | None) -> None:
         need = 3 * state_bytes(self.block.n_qubits, batch)
+        limit = limit if limit is not None else default_memory_limit()
         if limit is not None and need > limit:
             n = self.block.n_qubits
-            fit = max(1, limit // (3 * state_bytes(n, 1)))
+            fit = limit // (3 * state_bytes(n, 1))
+            hint = (f"use a batch of at most {fit}, or raise the limit (memory_limit)" if fit >= 1 else
+                    f"even one sample needs {3 * state_bytes(n, 1) / 2**30:.2f} GiB: use fewer qubits "
+                    "(at -O2 the light-cone pass drops qubits that cannot influence the readout)")
             raise LimitError(
                 f"block `{self.block.name}` needs about {need / 2**30:.2f} GiB for a batch of {batch} on "
                 f"{n} qubits (three state vectors of 2**{n} x {batch} complex numbers), over the limit of "
                 f"{limit / 2**30:.2f} GiB",
-                hint=f"use a batch of at most {fit}, fewer qubits, or raise the limit (memory_limit)")
+                hint=hint)
 
     def forward(self, params: dict, args: list, batch: int, start: np.ndarray | None = None,
                 keep: bool = False, rng=None):
