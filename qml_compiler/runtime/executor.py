@@ -84,6 +84,11 @@ class BlockRunner:
             self._input_layout = (key, offsets)
         return self._input_layout[1]
 
+    @property
+    def program(self) -> Program | None:
+        """The block's plan (built on the first run, when the data widths are known)."""
+        return self._program
+
     def theta(self, params: dict[str, np.ndarray]) -> np.ndarray:
         th = np.empty(self.n_theta)
         for key, start, size in self.param_slices:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .program import KIND_CX, KIND_CZ, KIND_M1, KIND_M2, KIND_SWAP
+from .program import KIND_CX, KIND_CZ, KIND_M1, KIND_M2
 
 
 def _view1(state: np.ndarray, n: int, q: int) -> np.ndarray:

@@ -147,8 +147,13 @@ class CompiledModel:
                    if isinstance(self.ir.nodes[n]["op"], Output)}
         return outputs, values, caches, params
 
-    def forward(self, inputs, params: dict, rng=None) -> dict[str, np.ndarray]:
-        """The model's outputs for a batch: output name -> (batch, width)."""
+    def forward(self, inputs, params: dict, rng=None, shots: int | None = None,
+                seed: int = 0) -> dict[str, np.ndarray]:
+        """The model's outputs for a batch: output name -> (batch, width). With `shots`, every
+        readout is estimated from that many measurements, as hardware would report it."""
+        if shots is not None:
+            from .shift import forward as sampled
+            return sampled(self, inputs, params, shots=shots, seed=seed, rng=rng)
         return self._run(inputs, params, keep=False, rng=rng)[0]
 
     def backward(self, values: dict, caches: dict, params: dict, seeds: dict[str, np.ndarray]):
@@ -205,9 +210,21 @@ class CompiledModel:
                 add(ins[0], full)
         return grads
 
-    def gradient(self, inputs, params: dict, loss="mse", targets=None, output: str | None = None):
+    def gradient(self, inputs, params: dict, loss="mse", targets=None, output: str | None = None,
+                 method: str | None = None, shots: int | None = None, seed: int = 0):
         """(loss value, gradients like params) for a batch; `loss` is a name (mse, cross_entropy,
-        bce) or a function (out, targets) -> (value, d value / d out)."""
+        bce) or a function (out, targets) -> (value, d value / d out).
+
+        The method is each block's recorded one (adjoint unless the passes chose otherwise: a
+        `samples` readout, shots or hardware mean parameter shift), or `method` for all blocks:
+        adjoint, parameter_shift, spsa (stochastic, seeded) or finite_diff (for checking).
+        With `shots`, readouts are sampled, as on hardware."""
+        if (method not in (None, "adjoint") or shots is not None
+                or any(self.ir.nodes[n]["op"].gradient not in (None, "adjoint") or not r.readouts.differentiable
+                       for n, r in self.runners.items())):
+            from .shift import gradient as by_method
+            return by_method(self, inputs, params, loss, targets, output=output, method=method,
+                             shots=shots, seed=seed)
         if output is None:
             if len(self.outputs) != 1:
                 raise ConfigError(f"model `{self.name}` has outputs {', '.join(self.outputs)}: say which "

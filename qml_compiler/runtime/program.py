@@ -21,7 +21,6 @@ Qubit 0 is the most significant bit of a basis-state index, as in pytket.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +28,6 @@ import sympy
 from pytket import Circuit, OpType
 from pytket.passes import AutoRebase
 
-from ..ir.nodes import QuantumBlock
 
 PAULI = {
     "X": np.array([[0, 1], [1, 0]], dtype=complex),
