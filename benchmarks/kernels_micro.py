@@ -10,14 +10,16 @@ layers (R1, R2L, R3L and a 16-qubit extension); batch 32 and 360; random unitary
 sample; backward with every slot's gradient needed.
 
 Timing: `time.perf_counter` around one call, repeated in place (forward keeps applying the
-program to its own output, backward keeps un-computing: both stay unitary); one untimed warm-up
-call (numba's compilation or cache load); median and min over the repetitions, which stop after
---budget seconds per case (at least 3, at most 200; one for a case whose warm-up already took
-longer than the budget). As a reference for memory traffic, "copy" is one np.copyto of the state
-(one read and one write of it).
+program to its own output, backward keeps un-computing: both stay unitary); for numba one untimed
+warm-up call first (compilation or cache load); median and min over the repetitions, which stop
+after --budget seconds per case (at least 3, at most 200; just one where the first timed call
+took longer than the budget). NumPy is skipped on states over --numpy-max-mb (default 100 MB: at
+16 qubits and batch 360 it would take minutes). As a reference for memory traffic, "copy" is one
+np.copyto of the state (one read and one write of it). The numba kernels' design and what each
+part of it gained is described in qml_compiler/runtime/kernels_numba.py.
 
     python benchmarks/kernels_micro.py [--qubits 4,8,12,16] [--batches 32,360] [--budget 1.0]
-                                       [--engines numpy,numba] [--json FILE]
+                                       [--engines numpy,numba] [--numpy-max-mb 100] [--json FILE]
 """
 
 from __future__ import annotations
@@ -74,11 +76,17 @@ def random_unitaries(rng, count: int, batch: int, k: int) -> np.ndarray:
     return np.ascontiguousarray(q * (d / np.abs(d))[..., None, :])
 
 
-def timeit(fn, budget: float, max_reps: int = 200):
+def timeit(fn, budget: float, max_reps: int = 200, warm: bool = True):
+    """(median, min, reps, first timed call) of fn's run time; an untimed warm-up call first
+    unless warm=False (for the NumPy kernels, which compile nothing)."""
+    if warm:
+        fn()
     t0 = time.perf_counter()
     fn()
     first = time.perf_counter() - t0
-    reps = 1 if first > budget else max(3, min(max_reps, int(budget / max(first, 1e-7))))
+    if first > budget:  # a slow case: one call is the measurement
+        return first, first, 1, first
+    reps = max(3, min(max_reps, int(budget / max(first, 1e-7))))
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -87,7 +95,21 @@ def timeit(fn, budget: float, max_reps: int = 200):
     return statistics.median(ts), min(ts), reps, first
 
 
-def run_case(n: int, batch: int, engines: dict, budget: float, seed: int = 0):
+def time_engine(name, mod, state, lam, code, mats1, mats2, need1, need2, budget) -> dict:
+    """Forward and backward timings of one kernel module, on copies of state and lam."""
+    out = {}
+    warm = name != "numpy"
+    s = state.copy()
+    med, mn, reps, _ = timeit(lambda: mod.forward(s, code, mats1, mats2), budget, warm=warm)
+    out.update({f"{name}_fwd_ms": med * 1e3, f"{name}_fwd_min_ms": mn * 1e3, f"{name}_fwd_reps": reps})
+    p, lm = state.copy(), lam.copy()
+    med, mn, reps, _ = timeit(lambda: mod.backward(p, lm, code, mats1, mats2, need1, need2), budget,
+                              warm=warm)
+    out.update({f"{name}_bwd_ms": med * 1e3, f"{name}_bwd_min_ms": mn * 1e3, f"{name}_bwd_reps": reps})
+    return out
+
+
+def run_case(n: int, batch: int, engines: dict, budget: float, numpy_max_mb: float, seed: int = 0):
     layers = LAYERS.get(n, max(1, n // 2))
     code, n1 = model_program(n, layers, ring=(n == 4))
     rng = np.random.default_rng(seed)
@@ -99,24 +121,15 @@ def run_case(n: int, batch: int, engines: dict, budget: float, seed: int = 0):
     state = rng.normal(size=shape) + 1j * rng.normal(size=shape)
     state /= np.linalg.norm(state, axis=0)
     lam = rng.normal(size=shape) + 1j * rng.normal(size=shape)
-    out = {"n": n, "batch": batch, "layers": layers, "rows": int(len(code)), "slots": int(n1),
+    out = {"n": n, "batch": batch, "layers": layers, "rows": len(code), "slots": n1,
            "state_MB": state.nbytes / 1e6}
     dst = np.empty_like(state)
-    med, mn, reps, _ = timeit(lambda: np.copyto(dst, state), min(budget, 0.2))
+    med, _, _, _ = timeit(lambda: np.copyto(dst, state), min(budget, 0.2))
     out["copy_ms"] = med * 1e3
     for name, mod in engines.items():
-        s = state.copy()
-        med, mn, reps, first = timeit(lambda: mod.forward(s, code, mats1, mats2), budget)
-        out[f"{name}_fwd_ms"] = med * 1e3
-        out[f"{name}_fwd_min_ms"] = mn * 1e3
-        out[f"{name}_fwd_reps"] = reps
-        p, lm = state.copy(), lam.copy()
-        med, mn, reps, first = timeit(
-            lambda: mod.backward(p, lm, code, mats1, mats2, need1, need2), budget)
-        out[f"{name}_bwd_ms"] = med * 1e3
-        out[f"{name}_bwd_min_ms"] = mn * 1e3
-        out[f"{name}_bwd_reps"] = reps
-        del s, p, lm
+        if name == "numpy" and state.nbytes / 1e6 > numpy_max_mb:
+            continue
+        out.update(time_engine(name, mod, state, lam, code, mats1, mats2, need1, need2, budget))
     return out
 
 
@@ -126,6 +139,8 @@ def main(argv=None):
     ap.add_argument("--batches", default="32,360")
     ap.add_argument("--engines", default="numpy,numba")
     ap.add_argument("--budget", type=float, default=1.0, help="seconds of repetitions per case")
+    ap.add_argument("--numpy-max-mb", type=float, default=100.0,
+                    help="skip the NumPy kernels on states larger than this")
     ap.add_argument("--json", default=None, help="also write the results to this file")
     args = ap.parse_args(argv)
     engines = {}
@@ -140,23 +155,28 @@ def main(argv=None):
         else:
             ap.error(f"unknown engine {e}")
     print(f"# {platform.processor() or platform.machine()}, python {platform.python_version()}, "
-          f"numpy {np.__version__}, one thread; times in ms (median of reps)", flush=True)
+          f"numpy {np.__version__}, one thread; times in ms, median (min) of the reps", flush=True)
     names = list(engines)
     head = f"{'n':>3} {'batch':>5} {'rows':>4} {'MB':>7} {'copy':>8}"
     for nm in names:
-        head += f" {nm + ' fwd':>11} {nm + ' bwd':>11}"
+        head += f" {nm + ' fwd':>19} {nm + ' bwd':>19}"
     if set(names) >= {"numpy", "numba"}:
         head += f" {'fwd x':>7} {'bwd x':>7}"
     print(head, flush=True)
     results = []
     for n in [int(x) for x in args.qubits.split(",")]:
         for batch in [int(x) for x in args.batches.split(",")]:
-            r = run_case(n, batch, engines, args.budget)
+            r = run_case(n, batch, engines, args.budget, args.numpy_max_mb)
             results.append(r)
             line = f"{n:>3} {batch:>5} {r['rows']:>4} {r['state_MB']:>7.2f} {r['copy_ms']:>8.4f}"
             for nm in names:
-                line += f" {r[nm + '_fwd_ms']:>11.4f} {r[nm + '_bwd_ms']:>11.4f}"
-            if set(names) >= {"numpy", "numba"}:
+                for d in ("fwd", "bwd"):
+                    if f"{nm}_{d}_ms" in r:
+                        cell = f"{r[f'{nm}_{d}_ms']:.4g} ({r[f'{nm}_{d}_min_ms']:.4g})"
+                    else:
+                        cell = "-"
+                    line += f" {cell:>19}"
+            if set(names) >= {"numpy", "numba"} and "numpy_fwd_ms" in r:
                 line += (f" {r['numpy_fwd_ms'] / r['numba_fwd_ms']:>7.1f}"
                          f" {r['numpy_bwd_ms'] / r['numba_bwd_ms']:>7.1f}")
             print(line, flush=True)

@@ -1,0 +1,324 @@
+"""The simulator kernels: the numba kernels against the NumPy kernels on random programs, both
+against an independent dense reference (a 2**n x 2**n matrix per row and sample, built with
+np.kron), determinism, un-computation, and the numba module's import and cache behaviour."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qml_compiler.runtime import kernels_numpy
+
+kernels_numba = pytest.importorskip("qml_compiler.runtime.kernels_numba")
+
+ROOT = Path(__file__).resolve().parents[2]
+TOL = 1e-12
+
+M1, M2, CX, CZ, SWAP = 0, 1, 2, 3, 4
+FIXED2 = {
+    CX: np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], dtype=complex),
+    CZ: np.diag([1, 1, 1, -1]).astype(complex),
+    SWAP: np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=complex),
+}
+
+
+# ---- random problems ---------------------------------------------------------------------------
+
+
+def random_unitaries(rng, count: int, batch: int, k: int) -> np.ndarray:
+    z = rng.normal(size=(count, batch, k, k)) + 1j * rng.normal(size=(count, batch, k, k))
+    q, r = np.linalg.qr(z)
+    d = np.diagonal(r, axis1=-2, axis2=-1)
+    return np.ascontiguousarray(q * (d / np.abs(d))[..., None, :])
+
+
+def random_states(rng, n: int, batch: int) -> np.ndarray:
+    s = rng.normal(size=(2 ** n, batch)) + 1j * rng.normal(size=(2 ** n, batch))
+    return s / np.linalg.norm(s, axis=0)
+
+
+@st.composite
+def problems(draw):
+    """A random program on 1..6 qubits (every row kind; slots may repeat), batch 1..9, random
+    per-sample unitaries, starting state, adjoint state and need flags."""
+    n = draw(st.integers(1, 6))
+    batch = draw(st.integers(1, 9))
+    n1 = draw(st.integers(1, 4))
+    n2 = draw(st.integers(1, 3))
+    kinds = st.sampled_from([M1]) if n == 1 else st.sampled_from([M1, M1, M2, CX, CZ, SWAP])
+    rows = []
+    for _ in range(draw(st.integers(0, 24))):
+        kind = draw(kinds)
+        if kind == M1:
+            rows.append((M1, draw(st.integers(0, n - 1)), -1, draw(st.integers(0, n1 - 1))))
+        else:
+            a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
+            rows.append((kind, a, b, draw(st.integers(0, n2 - 1)) if kind == M2 else -1))
+    code = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    return {
+        "n": n, "code": code,
+        "mats1": random_unitaries(rng, n1, batch, 2), "mats2": random_unitaries(rng, n2, batch, 4),
+        "state": random_states(rng, n, batch), "lam": random_states(rng, n, batch),
+        "need1": rng.random(n1) < 0.7, "need2": rng.random(n2) < 0.7}
+
+
+def run_forward(kern, p):
+    s = p["state"].copy()
+    kern.forward(s, p["code"], p["mats1"], p["mats2"])
+    return s
+
+
+def run_backward(kern, p, psi):
+    psi, lam = psi.copy(), p["lam"].copy()
+    G1, G2 = kern.backward(psi, lam, p["code"], p["mats1"], p["mats2"], p["need1"], p["need2"])
+    return psi, lam, G1, G2
+
+
+# ---- the independent dense reference -------------------------------------------------------------
+
+
+def _kron(ops):
+    out = np.ones((1, 1), dtype=complex)
+    for op in ops:
+        out = np.kron(out, op)
+    return out
+
+
+def _unit(i, j):
+    e = np.zeros((2, 2), dtype=complex)
+    e[i, j] = 1
+    return e
+
+
+def dense(n: int, row, mats1, mats2) -> np.ndarray:
+    """The 2**n x 2**n matrices (batch, 2**n, 2**n) of one row, qubit 0 the leftmost kron factor:
+    sum over the matrix entries m[r, c] of m[r, c] times the kron product of the basis operator
+    |r><c| on the row's qubit(s) (|i><j| (x) |k><l| on (a, b) for r = 2i+k, c = 2j+l) and identities."""
+    kind, a, b, slot = (int(v) for v in row)
+    batch = mats1.shape[1]
+    if kind == M1:
+        m = mats1[slot]
+        basis = np.array([_kron([_unit(i, j) if q == a else np.eye(2) for q in range(n)])
+                          for i in range(2) for j in range(2)])
+        return np.einsum("be,exy->bxy", m.reshape(batch, 4), basis)
+    m = mats2[slot] if kind == M2 else np.broadcast_to(FIXED2[kind], (batch, 4, 4))
+    basis = np.zeros((4, 4, 2 ** n, 2 ** n), dtype=complex)
+    for i in range(2):
+        for j in range(2):
+            for k in range(2):
+                for l in range(2):
+                    basis[2 * i + k, 2 * j + l] = _kron(
+                        [_unit(i, j) if q == a else _unit(k, l) if q == b else np.eye(2)
+                         for q in range(n)])
+    return np.einsum("brc,rcxy->bxy", m, basis)
+
+
+def _gradient_sums(n, row, lam_after, psi_before):
+    """sum over the other qubits of conj(lam_after[r]) psi_before[c], for one sample."""
+    kind, a, b = int(row[0]), int(row[1]), int(row[2])
+    qs = [a] if kind == M1 else [a, b]
+    L = np.moveaxis(lam_after.reshape((2,) * n), qs, list(range(len(qs)))).reshape(2 ** len(qs), -1)
+    P = np.moveaxis(psi_before.reshape((2,) * n), qs, list(range(len(qs)))).reshape(2 ** len(qs), -1)
+    return np.conj(L) @ P.T
+
+
+def dense_reference(p):
+    """(final state, G1, G2) from dense matrices, sample by sample; a slot's G is that of its
+    earliest row (the NumPy kernels' convention for a slot used twice)."""
+    n, code, mats1, mats2 = p["n"], p["code"], p["mats1"], p["mats2"]
+    batch = p["state"].shape[1]
+    final = np.empty_like(p["state"])
+    G1 = np.zeros((len(mats1), batch, 2, 2), dtype=complex)
+    G2 = np.zeros((len(mats2), batch, 4, 4), dtype=complex)
+    us_all = [dense(n, row, mats1, mats2) for row in code]
+    for s in range(batch):
+        us = [u[s] for u in us_all]
+        psis = [p["state"][:, s]]
+        for u in us:
+            psis.append(u @ psis[-1])
+        final[:, s] = psis[-1]
+        lam = p["lam"][:, s]
+        for k in range(len(code) - 1, -1, -1):  # lam here is lam after row k
+            kind, slot = int(code[k, 0]), int(code[k, 3])
+            if kind == M1 and p["need1"][slot]:
+                G1[slot, s] = _gradient_sums(n, code[k], lam, psis[k])
+            elif kind == M2 and p["need2"][slot]:
+                G2[slot, s] = _gradient_sums(n, code[k], lam, psis[k])
+            lam = us[k].conj().T @ lam
+    return final, G1, G2
+
+
+# ---- tests ----------------------------------------------------------------------------------------
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(problems())
+def test_numba_matches_numpy(p):
+    fa, fb = run_forward(kernels_numba, p), run_forward(kernels_numpy, p)
+    np.testing.assert_allclose(fa, fb, rtol=0, atol=TOL)
+    for a, b in zip(run_backward(kernels_numba, p, fb), run_backward(kernels_numpy, p, fb)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_kernels_match_dense_reference(p):
+    final, G1, G2 = dense_reference(p)
+    for kern in (kernels_numba, kernels_numpy):
+        np.testing.assert_allclose(run_forward(kern, p), final, rtol=0, atol=TOL)
+        _, _, g1, g2 = run_backward(kern, p, final)
+        np.testing.assert_allclose(g1, G1, rtol=0, atol=TOL)
+        np.testing.assert_allclose(g2, G2, rtol=0, atol=TOL)
+
+
+def _layered(n, layers, ring):
+    """Rows as runtime/program.py emits a layered model: fused gates interleaved with a CX chain."""
+    rows, slot = [], 0
+    for _ in range(layers):
+        pending = set(range(n))
+        pairs = [(q, q + 1) for q in range(n - 1)] + ([(n - 1, 0)] if ring else [])
+        for c, t in pairs:
+            for q in (c, t):
+                if q in pending:
+                    rows.append((M1, q, -1, slot))
+                    slot += 1
+                    pending.discard(q)
+            rows.append((CX, c, t, -1))
+        for q in sorted(pending):
+            rows.append((M1, q, -1, slot))
+            slot += 1
+    return np.array(rows, dtype=np.int64), slot
+
+
+@pytest.mark.parametrize("n,batch,layers,ring", [(4, 32, 3, True), (9, 5, 2, False), (7, 40, 2, True)])
+def test_layered_models(n, batch, layers, ring):
+    """Models shaped like the reference ones, wide enough for blocks of several gates per pass."""
+    rng = np.random.default_rng(n)
+    code, n1 = _layered(n, layers, ring)
+    p = {"n": n, "code": code, "mats1": random_unitaries(rng, n1, batch, 2),
+         "mats2": np.zeros((0, batch, 4, 4), dtype=complex), "state": random_states(rng, n, batch),
+         "lam": random_states(rng, n, batch), "need1": rng.random(n1) < 0.8,
+         "need2": np.zeros(0, dtype=bool)}
+    fa, fb = run_forward(kernels_numba, p), run_forward(kernels_numpy, p)
+    np.testing.assert_allclose(fa, fb, rtol=0, atol=TOL)
+    for a, b in zip(run_backward(kernels_numba, p, fb), run_backward(kernels_numpy, p, fb)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+
+
+@settings(max_examples=20, deadline=None)
+@given(problems())
+def test_deterministic(p):
+    f1, f2 = run_forward(kernels_numba, p), run_forward(kernels_numba, p)
+    assert np.array_equal(f1, f2)
+    for a, b in zip(run_backward(kernels_numba, p, f1), run_backward(kernels_numba, p, f1)):
+        assert np.array_equal(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(problems())
+def test_uncomputation_returns_the_start(p):
+    """forward, then backward's un-computation, gives back the starting state; and the adjoint
+    state un-computed by backward goes back to where it was under forward."""
+    for kern in (kernels_numba, kernels_numpy):
+        final = run_forward(kern, p)
+        psi, lam, _, _ = run_backward(kern, p, final)
+        np.testing.assert_allclose(psi, p["state"], rtol=0, atol=TOL)
+        kern.forward(lam, p["code"], p["mats1"], p["mats2"])
+        np.testing.assert_allclose(lam, p["lam"], rtol=0, atol=TOL)
+
+
+def test_edge_cases():
+    rng = np.random.default_rng(0)
+    empty = np.zeros((0, 4), dtype=np.int64)
+    s = random_states(rng, 3, 4)
+    t = s.copy()
+    kernels_numba.forward(t, empty, np.zeros((0, 4, 2, 2), complex), np.zeros((0, 4, 4, 4), complex))
+    assert np.array_equal(s, t)
+    G1, G2 = kernels_numba.backward(t, t.copy(), empty, np.zeros((0, 4, 2, 2), complex),
+                                    np.zeros((0, 4, 4, 4), complex), np.zeros(0, bool), np.zeros(0, bool))
+    assert G1.shape == (0, 4, 2, 2) and G2.shape == (0, 4, 4, 4)
+    # a state that is not C-contiguous is worked on in a copy and written back
+    code = np.array([[M1, 1, -1, 0], [CX, 1, 0, -1], [M2, 2, 0, 0]], dtype=np.int64)
+    m1, m2 = random_unitaries(rng, 1, 4, 2), random_unitaries(rng, 1, 4, 4)
+    a, b = np.asfortranarray(s), s.copy()
+    kernels_numba.forward(a, code, m1, m2)
+    kernels_numpy.forward(b, code, m1, m2)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    with pytest.raises(ValueError):
+        kernels_numba.forward(s.copy(), code, random_unitaries(rng, 1, 3, 2), m2)
+    # malformed rows are refused instead of reading or writing out of bounds
+    for bad in ([M1, 3, -1, 0], [CX, 1, 1, -1], [M2, 0, 1, 5], [7, 0, 1, -1]):
+        with pytest.raises(ValueError):
+            kernels_numba.forward(s.copy(), np.array([bad], dtype=np.int64), m1, m2)
+    with pytest.raises(ValueError):
+        kernels_numba.forward(np.zeros((6, 2), complex), empty, m1[:0], m2[:0])
+
+
+# ---- import and cache behaviour (subprocesses) -----------------------------------------------------
+
+_CHECK = """
+import numpy as np
+from qml_compiler.runtime import kernels_numba, kernels_numpy
+code = np.array([[0, 0, -1, 0], [2, 0, 1, -1], [0, 1, -1, 1]], dtype=np.int64)
+rng = np.random.default_rng(0)
+m1 = np.linalg.qr(rng.normal(size=(2, 3, 2, 2)) + 1j * rng.normal(size=(2, 3, 2, 2)))[0]
+m2 = np.zeros((0, 3, 4, 4), complex)
+s = rng.normal(size=(4, 3)) + 1j * rng.normal(size=(4, 3))
+a, b = s.copy(), s.copy()
+kernels_numba.forward(a, code, m1, m2)
+kernels_numpy.forward(b, code, m1, m2)
+assert np.abs(a - b).max() < 1e-12
+print("ok")
+"""
+
+
+def _python(code: str, **env):
+    e = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **env)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=e, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_unwritable_cache_dir_still_works():
+    r = _python(_CHECK, NUMBA_CACHE_DIR="/proc/qml_compiler_no_such_cache")
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_no_cache_location_at_all_falls_back_to_memory():
+    """Where numba finds no writable cache directory it raises at decoration time; the module then
+    compiles without a cache instead of failing to import."""
+    r = _python("""
+        import numba.core.caching as caching
+        def refuse(self):
+            raise OSError("read-only")
+        caching._CacheLocator.ensure_cache_path = refuse
+        from qml_compiler.runtime import kernels_numba as k
+        assert type(k._forward._cache).__name__ == "NullCache", type(k._forward._cache)
+        assert k._n_of(16) == 4
+        print("ok")
+        """, NUMBA_CACHE_DIR="/proc/qml_compiler_no_such_cache")
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_without_numba_import_error_and_numpy_fallback():
+    r = _python("""
+        import sys
+        sys.modules["numba"] = None
+        try:
+            import qml_compiler.runtime.kernels_numba
+        except ImportError:
+            print("ImportError")
+        from qml_compiler.runtime import executor, kernels_numpy
+        assert executor.kernels("numba") is kernels_numpy
+        """)
+    assert r.returncode == 0 and "ImportError" in r.stdout, r.stderr
