@@ -124,7 +124,7 @@ class BlockRunner:
         mats1, mats2, saved = prog.matrices(theta, X, keep=keep)
         if start is None:
             state = np.zeros((2 ** prog.n_qubits, batch), dtype=complex)
-            state[0] = 1
+            state[0] = 1.0
         else:
             state = np.array(start, dtype=complex, copy=True)
         self.kernels.forward(state, prog.code, mats1, mats2)
@@ -139,13 +139,16 @@ class BlockRunner:
         port (None for a state port), adjoint of the starting state or None)."""
         state, mats1, mats2, saved, theta, X, offsets = cache
         prog = self._program
+        seeded_from_outside = lam is not None
         if lam is None:
             if not self.readouts.differentiable:
                 raise LimitError(f"block `{self.block.name}` reads samples, which have no exact gradient",
                                  hint="train it with gradient = parameter_shift or spsa")
             lam = self.readouts.adjoint_seed(state, g)
-        psi = state.copy()
-        lam = np.array(lam, dtype=complex, copy=True)
+        # The cached state is un-computed in place (the cache is used once); lam is the runner's own
+        # fresh array when it comes from the readouts.
+        psi = state
+        lam = np.array(lam, dtype=complex, copy=True) if seeded_from_outside else lam
         need1, need2 = prog.needs()
         G1, G2 = self.kernels.backward(psi, lam, prog.code, mats1, mats2, need1, need2)
         dtheta, dX = prog.chain(G1, G2, saved, theta, X, want_inputs)

@@ -299,47 +299,108 @@ class Program:
                 rows.append((op.code, op.qubits[0], op.qubits[1], -1))
         self.code = np.array(rows, dtype=np.int64).reshape(-1, 4)
 
+        self._tabulate()
+
+    def _tabulate(self) -> None:
+        """Tables that let `matrices` and `chain` work on every rotation of the program at once
+        (a few NumPy calls per batch, whatever the number of gates)."""
+        fused = sorted((op for op in self.ops if isinstance(op, Fused1)), key=lambda o: o.slot)
+        self.length = max((len(op.elems) for op in fused), default=1)
+        fixed = np.broadcast_to(I2, (self.n1, self.length, 2, 2)).copy()
+        rot = []  # (slot, position, axis, AngleFn) of every rotation that depends on something
+        for op in fused:
+            for k, e in enumerate(op.elems):
+                if e.angle is None:
+                    fixed[op.slot, k] = e.matrix
+                elif e.angle.constant:
+                    fixed[op.slot, k] = _rot(e.axis, np.array([e.angle.const]))[0]
+                else:
+                    rot.append((op.slot, k, e.axis, e.angle))
+        self.fixed = fixed
+        self.rot_slot = np.array([r[0] for r in rot], dtype=np.int64)
+        self.rot_pos = np.array([r[1] for r in rot], dtype=np.int64)
+        self.rot_pauli = np.array([PAULI[r[2]] for r in rot]).reshape(-1, 2, 2)
+        self.rot_axis = {a: np.array([i for i, r in enumerate(rot) if r[2] == a], dtype=np.int64) for a in "XYZ"}
+        self.rot_fns = [r[3] for r in rot]
+        n_cols = 1 + max((int(i) for f in self.rot_fns if f.affine for i in f.x_idx), default=-1)
+        self.n_x = n_cols
+        self.rot_const = np.zeros(len(rot))
+        self.rot_cp = np.zeros((self.n_params, len(rot)))
+        self.rot_cx = np.zeros((n_cols, len(rot)))
+        self.general = []  # rotations whose angle is not affine
+        for r, f in enumerate(self.rot_fns):
+            if f.affine:
+                self.rot_const[r] = f.const
+                np.add.at(self.rot_cp[:, r], f.p_idx, f.p_coef)
+                np.add.at(self.rot_cx[:, r], f.x_idx, f.x_coef)
+            else:
+                self.general.append(r)
+        self.need1 = np.zeros(self.n1, dtype=bool)
+        self.need1[self.rot_slot] = True
+        self.need2 = np.zeros(self.n2, dtype=bool)
+        self.param2 = [op for op in self.ops if isinstance(op, Param2)]
+        for op in self.param2:
+            if not op.angle.constant:
+                self.need2[op.slot] = True
+
     # ---- numbers for one batch ------------------------------------------------------------------
 
+    def angles(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """(batch, rotations) angles in radians."""
+        A = self.rot_const + theta @ self.rot_cp
+        A = np.broadcast_to(A, (X.shape[0], len(self.rot_fns))).copy() if self.n_x == 0 else \
+            A + X[:, :self.n_x] @ self.rot_cx
+        for r in self.general:
+            A[:, r] = self.rot_fns[r].value(theta, X)
+        return A
+
     def matrices(self, theta: np.ndarray, X: np.ndarray, keep: bool = False):
-        """(mats1 (n1, B, 2, 2), mats2 (n2, B, 4, 4)) for a batch; with keep=True also the
-        intermediate products and angles that `chain` needs."""
+        """(mats1 (n1, B, 2, 2), mats2 (n2, B, 4, 4), saved) for a batch; `saved` (with
+        keep=True) holds the elementary matrices and their prefix products for `chain`."""
         batch = X.shape[0]
-        mats1 = np.empty((self.n1, batch, 2, 2), dtype=complex)
+        E = np.empty((self.n1, self.length, batch, 2, 2), dtype=complex)
+        E[...] = self.fixed[:, :, None]
+        if len(self.rot_fns):
+            A = self.angles(theta, X)
+            c, s = np.cos(A / 2).T, np.sin(A / 2).T  # (rotations, batch)
+            for axis, idx in self.rot_axis.items():
+                if not len(idx):
+                    continue
+                sl, ps, ci, si = self.rot_slot[idx], self.rot_pos[idx], c[idx], s[idx]
+                if axis == "X":
+                    block = [[ci, -1j * si], [-1j * si, ci]]
+                elif axis == "Y":
+                    block = [[ci, -si], [si, ci]]
+                else:
+                    block = [[ci - 1j * si, 0], [0, ci + 1j * si]]
+                for r in range(2):
+                    for k in range(2):
+                        E[sl, ps, :, r, k] = block[r][k]
+        prefix = np.empty((self.length,) + E.shape[:1] + E.shape[2:], dtype=complex) if keep else None
+        m = E[:, 0]
+        if keep:
+            prefix[0] = m
+        for k in range(1, self.length):
+            m = E[:, k] @ m
+            if keep:
+                prefix[k] = m
+        mats1 = np.ascontiguousarray(m)
         mats2 = np.empty((self.n2, batch, 4, 4), dtype=complex)
-        saved = {} if keep else None
+        saved = {"E": E, "prefix": prefix} if keep else None
         for op in self.ops:
-            if isinstance(op, Fused1):
-                prefix, elems = [], []
-                m = None
-                for e in op.elems:
-                    a = _rot(e.axis, e.angle.value(theta, X)) if e.angle is not None else e.matrix
-                    m = a if m is None else a @ m
-                    prefix.append(m)
-                    elems.append(a)
-                mats1[op.slot] = np.broadcast_to(m, (batch, 2, 2))
-                if keep and op.trainable:
-                    saved[id(op)] = (elems, prefix)
-            elif isinstance(op, Param2):
-                m, d = _param2(op.kind, op.angle.value(theta, X))
-                mats2[op.slot] = m
+            if isinstance(op, Param2):
+                m2, d2 = _param2(op.kind, op.angle.value(theta, X))
+                mats2[op.slot] = m2
                 if keep:
-                    saved[id(op)] = d
-            elif op.code == KIND_M2:
+                    saved[id(op)] = d2
+            elif isinstance(op, Fixed2) and op.code == KIND_M2:
                 mats2[op.slot] = op.matrix
         return mats1, mats2, saved
 
     def needs(self) -> tuple[np.ndarray, np.ndarray]:
         """Which matrix slots depend on parameters or data (the kernels' backward computes the
         gradient with respect to those only)."""
-        need1 = np.zeros(self.n1, dtype=bool)
-        need2 = np.zeros(self.n2, dtype=bool)
-        for op in self.ops:
-            if isinstance(op, Fused1) and op.trainable:
-                need1[op.slot] = True
-            elif isinstance(op, Param2) and not op.angle.constant:
-                need2[op.slot] = True
-        return need1, need2
+        return self.need1, self.need2
 
     def chain(self, G1: np.ndarray, G2: np.ndarray, saved: dict, theta: np.ndarray, X: np.ndarray,
               want_inputs: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -347,26 +408,28 @@ class Program:
 
         For a slot with per-sample matrix U, the kernels return G[b, r, c] = sum over the other
         qubits of conj(lam[r]) psi[c] (psi before, lam after the gate), and dL/d(angle) =
-        2 Re sum_rc dU_rc G_rc."""
+        2 Re sum_rc dU_rc G_rc. A fused U = A_m ... A_1 has dU/da_j = L_j (-i/2 P_j) S_j with
+        S_j = A_j ... A_1 (prefix) and L_j = A_m ... A_{j+1} (suffix), since dR_P(a)/da =
+        -i/2 P R_P(a); all rotations are done at once."""
         dtheta = np.zeros(self.n_params)
         dX = np.zeros_like(X) if want_inputs else None
-        for op in self.ops:
-            if isinstance(op, Fused1) and op.trainable:
-                elems, prefix = saved[id(op)]
-                G = G1[op.slot]
-                # U = A_m ... A_1. With S_j = A_j ... A_1 (prefix) and L_j = A_m ... A_{j+1}
-                # (suffix), dU/da_j = L_j (-i/2 P_j) S_j since dR_P(a)/da = -i/2 P R_P(a).
-                suffix = None
-                for j in range(len(op.elems) - 1, -1, -1):
-                    e = op.elems[j]
-                    if e.angle is not None and not e.angle.constant:
-                        K = -0.5j * (PAULI[e.axis] @ prefix[j])
-                        dU = K if suffix is None else suffix @ K
-                        g = 2 * np.real(np.einsum("brc,brc->b", dU, G))
-                        e.angle.backprop(g, theta, X, dtheta, dX)
-                    suffix = elems[j] if suffix is None else suffix @ elems[j]
-            elif isinstance(op, Param2) and not op.angle.constant:
-                g = 2 * np.real(np.einsum("brc,brc->b", saved[id(op)], G2[op.slot]))
-                op.angle.backprop(g, theta, X, dtheta, dX)
+        if len(self.rot_fns):
+            E, prefix = saved["E"], saved["prefix"]
+            suffix = np.empty_like(prefix)
+            suffix[-1] = I2
+            for k in range(self.length - 1, 0, -1):
+                suffix[k - 1] = suffix[k] @ E[:, k]
+            sl, ps = self.rot_slot, self.rot_pos
+            K = -0.5j * (self.rot_pauli[:, None] @ prefix[ps, sl])  # (rotations, batch, 2, 2)
+            dU = suffix[ps, sl] @ K
+            g = 2 * np.einsum("rbij,rbij->rb", dU, G1[sl]).real  # (rotations, batch)
+            dtheta += self.rot_cp @ g.sum(axis=1)
+            if dX is not None and self.n_x:
+                dX[:, :self.n_x] += g.T @ self.rot_cx.T
+            for r in self.general:
+                self.rot_fns[r].backprop(g[r], theta, X, dtheta, dX)
+        for op in self.param2:
+            if not op.angle.constant:
+                gg = 2 * np.real(np.einsum("brc,brc->b", saved[id(op)], G2[op.slot]))
+                op.angle.backprop(gg, theta, X, dtheta, dX)
         return dtheta, dX
-

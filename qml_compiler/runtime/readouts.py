@@ -38,6 +38,25 @@ class Readouts:
         self.width = sum(r.width for r in self.items)
         self._signs: dict = {}
         self._outcomes: dict = {}
+        # Expectations of diagonal (Z and identity) Pauli sums, the common case, are one matrix
+        # product with the probabilities: column j of `_zmat` is sum_t coeff_t * signs_t.
+        self._zcols, cols, consts = [], [], []
+        col = 0
+        for r in self.items:
+            if isinstance(r, Expval) and all(p == "Z" for t in r.terms for _, p in t.ops):
+                v = np.zeros(2 ** n_qubits)
+                c = 0.0
+                for t in r.terms:
+                    if t.ops:
+                        v += t.coeff * self._z_signs([q for q, _ in t.ops])
+                    else:
+                        c += t.coeff
+                self._zcols.append(col)
+                cols.append(v)
+                consts.append(c)
+            col += r.width
+        self._zmat = np.stack(cols, axis=1) if cols else np.zeros((2 ** n_qubits, 0))
+        self._zconst = np.array(consts)
 
     def _z_signs(self, qubits) -> np.ndarray:
         key = tuple(qubits)
@@ -72,17 +91,25 @@ class Readouts:
         return total
 
     def _probs(self, probs, qubits) -> np.ndarray:
-        k = len(qubits)
-        out = np.zeros((2 ** k, probs.shape[-1]))
-        np.add.at(out, self._outcome_index(qubits), probs)
-        return out.T
+        """(batch, 2**k) marginal probabilities of `qubits` (first listed = most significant)."""
+        batch = probs.shape[-1]
+        v = probs.reshape((2,) * self.n + (batch,))
+        others = tuple(q for q in range(self.n) if q not in qubits)
+        m = v.sum(axis=others) if others else v
+        kept = sorted(qubits)
+        m = np.transpose(m, [kept.index(q) for q in qubits] + [len(kept)])
+        return m.reshape(2 ** len(qubits), batch).T
 
     def evaluate(self, state: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """(batch, width) readout values of a (2**n, batch) state."""
-        probs = np.abs(state) ** 2
+        probs = state.real ** 2 + state.imag ** 2
+        zvals = probs.T @ self._zmat + self._zconst if self._zcols else None
         cols = []
+        col = 0
         for r in self.items:
-            if isinstance(r, Expval):
+            if isinstance(r, Expval) and col in self._zcols:
+                cols.append(zvals[:, self._zcols.index(col), None])
+            elif isinstance(r, Expval):
                 cols.append(self._expval(state, probs, r)[:, None])
             elif isinstance(r, Probs):
                 cols.append(self._probs(probs, r.qubits))
@@ -92,6 +119,9 @@ class Readouts:
                 p = np.clip(np.round(p, 12), 0, None)
                 counts = np.stack([rng.multinomial(r.shots, row / row.sum()) for row in p])
                 cols.append(counts / r.shots)
+            col += r.width
+        if len(cols) == 1:
+            return cols[0]
         return np.concatenate(cols, axis=1) if cols else np.zeros((state.shape[-1], 0))
 
     @property
@@ -100,9 +130,16 @@ class Readouts:
 
     def adjoint_seed(self, state: np.ndarray, g: np.ndarray) -> np.ndarray:
         """lam = sum_k g[:, k] O_k psi for upstream gradients g (batch, width)."""
-        lam = np.zeros_like(state)
+        if self._zcols:
+            weights = self._zmat @ g[:, self._zcols].T  # (2**n, batch)
+            lam = weights * state
+        else:
+            lam = np.zeros_like(state)
         col = 0
         for r in self.items:
+            if isinstance(r, Expval) and col in self._zcols:
+                col += 1
+                continue
             if isinstance(r, Expval):
                 gk = g[:, col]
                 for t in r.terms:
