@@ -81,6 +81,9 @@ class BlockRunner:
             offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
             index = {s.symbol: int(offsets[s.port] + s.index) for s in self._input_symbols}
             self._program = Program.build(self.block.circuit, self._param_index, index, fuse=self.fuse)
+            if self.engine == "numba":
+                from . import fused_numba
+                self._program.accel = fused_numba
             self._input_layout = (key, offsets)
         return self._input_layout[1]
 

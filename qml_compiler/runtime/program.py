@@ -148,6 +148,19 @@ class Fixed2:
     slot: int = -1
 
 
+def _mul2(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Stacks of 2x2 matrices multiplied entry by entry: about 8x faster than `@` on the
+    many tiny matrices a batch has (NumPy's matmul pays per matrix)."""
+    a00, a01, a10, a11 = A[..., 0, 0], A[..., 0, 1], A[..., 1, 0], A[..., 1, 1]
+    b00, b01, b10, b11 = B[..., 0, 0], B[..., 0, 1], B[..., 1, 0], B[..., 1, 1]
+    C = np.empty(np.broadcast_shapes(A.shape, B.shape), dtype=complex)
+    C[..., 0, 0] = a00 * b00 + a01 * b10
+    C[..., 0, 1] = a00 * b01 + a01 * b11
+    C[..., 1, 0] = a10 * b00 + a11 * b10
+    C[..., 1, 1] = a10 * b01 + a11 * b11
+    return C
+
+
 def _rot(axis: str, a: np.ndarray) -> np.ndarray:
     """R_axis(a) for a (batch,) of angles: (batch, 2, 2)."""
     c, s = np.cos(a / 2), np.sin(a / 2)
@@ -321,6 +334,7 @@ class Program:
         self.rot_pos = np.array([r[1] for r in rot], dtype=np.int64)
         self.rot_pauli = np.array([PAULI[r[2]] for r in rot]).reshape(-1, 2, 2)
         self.rot_axis = {a: np.array([i for i, r in enumerate(rot) if r[2] == a], dtype=np.int64) for a in "XYZ"}
+        self.rot_axis_code = np.array(["XYZ".index(r[2]) for r in rot], dtype=np.int64)
         self.rot_fns = [r[3] for r in rot]
         n_cols = 1 + max((int(i) for f in self.rot_fns if f.affine for i in f.x_idx), default=-1)
         self.n_x = n_cols
@@ -354,10 +368,19 @@ class Program:
             A[:, r] = self.rot_fns[r].value(theta, X)
         return A
 
+    accel = None
+    """A module with compiled `fused_matrices` and `rotation_grads` (runtime.fused_numba), set
+    by the executor for the numba engine; None keeps everything in NumPy."""
+
     def matrices(self, theta: np.ndarray, X: np.ndarray, keep: bool = False):
         """(mats1 (n1, B, 2, 2), mats2 (n2, B, 4, 4), saved) for a batch; `saved` (with
         keep=True) holds the elementary matrices and their prefix products for `chain`."""
         batch = X.shape[0]
+        if self.accel is not None and self.n1:
+            A = self.angles(theta, X) if len(self.rot_fns) else np.zeros((batch, 0))
+            mats1, E, prefix = self.accel.fused_matrices(self.fixed, self.rot_slot, self.rot_pos,
+                                                         self.rot_axis_code, A, keep)
+            return self._matrices2(theta, X, mats1, {"E": E, "prefix": prefix} if keep else None)
         E = np.empty((self.n1, self.length, batch, 2, 2), dtype=complex)
         E[...] = self.fixed[:, :, None]
         if len(self.rot_fns):
@@ -381,12 +404,15 @@ class Program:
         if keep:
             prefix[0] = m
         for k in range(1, self.length):
-            m = E[:, k] @ m
+            m = _mul2(E[:, k], m)
             if keep:
                 prefix[k] = m
         mats1 = np.ascontiguousarray(m)
-        mats2 = np.empty((self.n2, batch, 4, 4), dtype=complex)
-        saved = {"E": E, "prefix": prefix} if keep else None
+        return self._matrices2(theta, X, mats1, {"E": E, "prefix": prefix} if keep else None)
+
+    def _matrices2(self, theta, X, mats1, saved):
+        mats2 = np.empty((self.n2, X.shape[0], 4, 4), dtype=complex)
+        keep = saved is not None
         for op in self.ops:
             if isinstance(op, Param2):
                 m2, d2 = _param2(op.kind, op.angle.value(theta, X))
@@ -413,23 +439,31 @@ class Program:
         -i/2 P R_P(a); all rotations are done at once."""
         dtheta = np.zeros(self.n_params)
         dX = np.zeros_like(X) if want_inputs else None
-        if len(self.rot_fns):
+        if len(self.rot_fns) and self.accel is not None:
+            g = self.accel.rotation_grads(saved["E"], saved["prefix"], G1, self.rot_slot, self.rot_pos,
+                                          self.rot_axis_code)
+            self._scatter(g, theta, X, dtheta, dX)
+        elif len(self.rot_fns):
             E, prefix = saved["E"], saved["prefix"]
             suffix = np.empty_like(prefix)
             suffix[-1] = I2
             for k in range(self.length - 1, 0, -1):
-                suffix[k - 1] = suffix[k] @ E[:, k]
+                suffix[k - 1] = _mul2(suffix[k], E[:, k])
             sl, ps = self.rot_slot, self.rot_pos
-            K = -0.5j * (self.rot_pauli[:, None] @ prefix[ps, sl])  # (rotations, batch, 2, 2)
-            dU = suffix[ps, sl] @ K
+            K = -0.5j * _mul2(self.rot_pauli[:, None], prefix[ps, sl])  # (rotations, batch, 2, 2)
+            dU = _mul2(suffix[ps, sl], K)
             g = 2 * np.einsum("rbij,rbij->rb", dU, G1[sl]).real  # (rotations, batch)
-            dtheta += self.rot_cp @ g.sum(axis=1)
-            if dX is not None and self.n_x:
-                dX[:, :self.n_x] += g.T @ self.rot_cx.T
-            for r in self.general:
-                self.rot_fns[r].backprop(g[r], theta, X, dtheta, dX)
+            self._scatter(g, theta, X, dtheta, dX)
         for op in self.param2:
             if not op.angle.constant:
                 gg = 2 * np.real(np.einsum("brc,brc->b", saved[id(op)], G2[op.slot]))
                 op.angle.backprop(gg, theta, X, dtheta, dX)
         return dtheta, dX
+
+    def _scatter(self, g, theta, X, dtheta, dX) -> None:
+        """Per-rotation angle gradients g (rotations, batch) to parameters and data."""
+        dtheta += self.rot_cp @ g.sum(axis=1)
+        if dX is not None and self.n_x:
+            dX[:, :self.n_x] += g.T @ self.rot_cx.T
+        for r in self.general:
+            self.rot_fns[r].backprop(g[r], theta, X, dtheta, dX)

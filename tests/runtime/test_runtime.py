@@ -211,3 +211,22 @@ def test_compile_errors_are_qml_errors():
         qc.compile(str(ROOT / "examples" / "moons.qml"), engine="gpu")
     with pytest.raises(QmlError):
         qc.compile("model m { input x[1]; }")
+
+
+@pytest.mark.parametrize("path, name", ALL, ids=IDS)
+def test_numba_engine_agrees_with_the_numpy_engine(path, name):
+    """The compiled path (kernels and fused-run loops) gives the pure-NumPy path's numbers."""
+    a = qc.compile(str(path), model=name, engine="numpy")
+    b = qc.compile(str(path), model=name, engine="numba")
+    if has_samples(a) or len(a.outputs) > 1:
+        pytest.skip("exact single-output models only")
+    params = a.init_params(seed=9)
+    x = inputs_for(a, 5, 9)
+    out = next(iter(a.outputs))
+    t = np.random.default_rng(2).uniform(-1, 1, (5, a.outputs[out]))
+    la, ga = a.gradient(x, params, loss="mse", targets=t)
+    lb, gb = b.gradient(x, params, loss="mse", targets=t)
+    assert b.engine_used == "numba"
+    assert abs(la - lb) < 1e-12
+    for k in ga:
+        np.testing.assert_allclose(ga[k], gb[k], atol=1e-12)
