@@ -20,6 +20,9 @@ from .program import Program
 from .readouts import Readouts
 
 ENGINES = ("numba", "numpy")
+PRECISIONS = {"double": np.complex128, "single": np.complex64}
+"""State precision: complex128 by default; complex64 halves the memory of a batch (the numba
+kernels still compute in double and round to single when storing)."""
 
 
 def kernels(engine: str):
@@ -49,8 +52,12 @@ def default_memory_limit() -> int | None:
 class BlockRunner:
     """Executes one QuantumBlock node; parameters arrive as the model's flat per-owner arrays."""
 
-    def __init__(self, block: QuantumBlock, engine: str = "numba", fuse: bool = True):
+    def __init__(self, block: QuantumBlock, engine: str = "numba", fuse: bool = True,
+                 precision: str = "double"):
         self.block = block
+        if precision not in PRECISIONS:
+            raise LimitError(f"unknown precision `{precision}`", hint="choose double or single")
+        self.dtype = PRECISIONS[precision]
         self.kernels = kernels(engine)
         self.engine = "numba" if self.kernels is not kernels_numpy else "numpy"
         # The block's parameter vector: the elements of each (owner, param) it uses, in order.
@@ -99,7 +106,7 @@ class BlockRunner:
         return th
 
     def check_memory(self, batch: int, limit: int | None) -> None:
-        need = 3 * state_bytes(self.block.n_qubits, batch)
+        need = 3 * state_bytes(self.block.n_qubits, batch, np.dtype(self.dtype).itemsize)
         limit = limit if limit is not None else default_memory_limit()
         if limit is not None and need > limit:
             n = self.block.n_qubits
@@ -125,11 +132,13 @@ class BlockRunner:
         theta = self.theta(params)
         prog = self._program
         mats1, mats2, saved = prog.matrices(theta, X, keep=keep)
+        if self.dtype is not np.complex128:
+            mats1, mats2 = mats1.astype(self.dtype), mats2.astype(self.dtype)
         if start is None:
-            state = np.zeros((2 ** prog.n_qubits, batch), dtype=complex)
+            state = np.zeros((2 ** prog.n_qubits, batch), dtype=self.dtype)
             state[0] = 1.0
         else:
-            state = np.array(start, dtype=complex, copy=True)
+            state = np.array(start, dtype=self.dtype, copy=True)
         self.kernels.forward(state, prog.code, mats1, mats2)
         out = state if self.block.state else self.readouts.evaluate(state, rng)
         cache = (state, mats1, mats2, saved, theta, X, offsets) if keep else None
@@ -151,7 +160,7 @@ class BlockRunner:
         # The cached state is un-computed in place (the cache is used once); lam is the runner's own
         # fresh array when it comes from the readouts.
         psi = state
-        lam = np.array(lam, dtype=complex, copy=True) if seeded_from_outside else lam
+        lam = np.array(lam, dtype=self.dtype, copy=True) if seeded_from_outside else lam.astype(self.dtype, copy=False)
         need1, need2 = prog.needs()
         G1, G2 = self.kernels.backward(psi, lam, prog.code, mats1, mats2, need1, need2)
         dtheta, dX = prog.chain(G1, G2, saved, theta, X, want_inputs)

@@ -37,21 +37,24 @@ def _pair(state: np.ndarray, n: int, a: int, b: int):
 _scratch: dict = {}
 
 
-def _buffers(shape, count: int = 2):
+def _buffers(shape, count: int = 2, dtype=np.complex128):
     """Reusable scratch arrays: allocating a fresh half-state per gate costs more than the
-    arithmetic (page faults), so each shape gets its buffers once."""
-    bufs = _scratch.get(shape)
+    arithmetic (page faults). Buffers are kept by size, so every qubit's slices of a state
+    (all of one size, in different shapes) share the same two."""
+    size = int(np.prod(shape))
+    key = (size, np.dtype(dtype).char)
+    bufs = _scratch.get(key)
     if bufs is None or len(bufs) < count:
-        if len(_scratch) > 8:
+        if len(_scratch) > 4:
             _scratch.clear()
-        bufs = _scratch[shape] = [np.empty(shape, dtype=complex) for _ in range(count)]
-    return bufs
+        bufs = _scratch[key] = [np.empty(size, dtype=dtype) for _ in range(max(count, 2))]
+    return [b.reshape(shape) for b in bufs[:count]]
 
 
 def _apply1(state, n, q, m):
     v = _view1(state, n, q)
     a, b = v[:, 0], v[:, 1]
-    t1, t2 = _buffers(a.shape)
+    t1, t2 = _buffers(a.shape, 2, state.dtype)
     m00, m01, m10, m11 = (m[..., r, c] for r in range(2) for c in range(2))
     np.multiply(m10, a, out=t1)  # new b, from the old a and b
     np.multiply(m11, b, out=t2)
@@ -74,7 +77,7 @@ def _apply2(state, n, qa, qb, m):
 
 def _cx(state, n, c, t):
     s = _pair(state, n, c, t)
-    (tmp,) = _buffers(s[1][0].shape, 1)[:1]
+    (tmp,) = _buffers(s[1][0].shape, 1, state.dtype)
     np.copyto(tmp, s[1][0])
     s[1][0][...] = s[1][1]
     s[1][1][...] = tmp
@@ -87,7 +90,7 @@ def _cz(state, n, a, b):
 
 def _swap(state, n, a, b):
     s = _pair(state, n, a, b)
-    (tmp,) = _buffers(s[0][1].shape, 1)[:1]
+    (tmp,) = _buffers(s[0][1].shape, 1, state.dtype)
     np.copyto(tmp, s[0][1])
     s[0][1][...] = s[1][0]
     s[1][0][...] = tmp

@@ -29,7 +29,7 @@ from .executor import BlockRunner
 
 class CompiledModel:
     def __init__(self, graph: nx.DiGraph, engine: str = "numba", memory_limit: int | None = None,
-                 report: dict | None = None):
+                 report: dict | None = None, precision: str = "double"):
         self.ir = graph
         self.name = graph.graph.get("model")
         self.engine = engine
@@ -37,7 +37,8 @@ class CompiledModel:
         self.report = report or {}
         self.order = ordered(graph)
         self.args = {n: arg_nodes(graph, n) for n in self.order}
-        self.runners = {n: BlockRunner(graph.nodes[n]["op"], engine) for n in self.order
+        self.precision = precision
+        self.runners = {n: BlockRunner(graph.nodes[n]["op"], engine, precision=precision) for n in self.order
                         if isinstance(graph.nodes[n]["op"], QuantumBlock)}
         self.inputs = {o.name: o.width for o in self._ops(Input)}
         self.outputs = {o.name: o.width for o in self._ops(Output)}

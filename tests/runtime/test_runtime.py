@@ -230,3 +230,21 @@ def test_numba_engine_agrees_with_the_numpy_engine(path, name):
     assert abs(la - lb) < 1e-12
     for k in ga:
         np.testing.assert_allclose(ga[k], gb[k], atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_single_precision_on_request(engine):
+    double = qc.compile(str(ROOT / "examples" / "iris.qml"), engine=engine)
+    single = qc.compile(str(ROOT / "examples" / "iris.qml"), engine=engine, precision="single")
+    params = double.init_params(seed=4)
+    x = inputs_for(double, 6, 4)
+    t = np.array([0, 1, 2, 0, 1, 2])
+    ld, gd = double.gradient(x, params, loss="cross_entropy", targets=t)
+    ls, gs = single.gradient(x, params, loss="cross_entropy", targets=t)
+    assert abs(ld - ls) < 1e-5
+    for k in gd:
+        np.testing.assert_allclose(gs[k], gd[k], atol=1e-5)
+    runner = next(iter(single.runners.values()))
+    assert runner.dtype == np.complex64
+    with pytest.raises(QmlError):
+        qc.compile(str(ROOT / "examples" / "iris.qml"), precision="half")
