@@ -14,6 +14,12 @@ def _labels(targets: np.ndarray, width: int) -> np.ndarray:
     if t.ndim == 2 and t.shape[1] == width:  # one-hot or probabilities
         return t.astype(float)
     t = t.reshape(-1)
+    if t.dtype.kind in "iu":
+        if len(t) and (t.min() < 0 or t.max() >= width):
+            raise ShapeError(f"cross-entropy targets must be class labels 0..{width - 1}")
+        onehot = np.zeros((len(t), width))
+        onehot[np.arange(len(t)), t] = 1.0
+        return onehot
     if not np.all((t == np.round(t)) & (t >= 0) & (t < width)):
         raise ShapeError(f"cross-entropy targets must be class labels 0..{width - 1} or one-hot rows "
                          f"of width {width}")

@@ -37,9 +37,13 @@ class CompiledModel:
         self.report = report or {}
         self.order = ordered(graph)
         self.args = {n: arg_nodes(graph, n) for n in self.order}
+        self.ops = {n: graph.nodes[n]["op"] for n in self.order}  # the graph is not changed later
         self.precision = precision
         self.runners = {n: BlockRunner(graph.nodes[n]["op"], engine, precision=precision) for n in self.order
                         if isinstance(graph.nodes[n]["op"], QuantumBlock)}
+        self._adjoint_everywhere = all(
+            graph.nodes[n]["op"].gradient in (None, "adjoint") and r.readouts.differentiable
+            for n, r in self.runners.items())
         self.inputs = {o.name: o.width for o in self._ops(Input)}
         self.outputs = {o.name: o.width for o in self._ops(Output)}
         self.param_specs: dict[str, tuple[tuple[int, ...], InitSpec]] = {}
@@ -120,7 +124,7 @@ class CompiledModel:
         values: dict = {}
         caches: dict = {}
         for n in self.order:
-            o = self.ir.nodes[n]["op"]
+            o = self.ops[n]
             xs = [values[a] for a in self.args[n]]
             if isinstance(o, Input):
                 values[n] = inputs[o.name]
@@ -144,8 +148,7 @@ class CompiledModel:
                 values[n], caches[n] = runner.forward(params, xs, batch, start=start, keep=keep, rng=rng)
             elif isinstance(o, Output):
                 values[n] = xs[0]
-        outputs = {self.ir.nodes[n]["op"].name: values[n] for n in self.order
-                   if isinstance(self.ir.nodes[n]["op"], Output)}
+        outputs = {self.ops[n].name: values[n] for n in self.order if isinstance(self.ops[n], Output)}
         return outputs, values, caches, params
 
     def forward(self, inputs, params: dict, rng=None, shots: int | None = None,
@@ -167,11 +170,11 @@ class CompiledModel:
             d[node] = g if node not in d else d[node] + g
 
         for n in self.order:
-            o = self.ir.nodes[n]["op"]
+            o = self.ops[n]
             if isinstance(o, Output) and o.name in seeds:
                 add(self.args[n][0], np.asarray(seeds[o.name], dtype=float))
         for n in reversed(self.order):
-            o = self.ir.nodes[n]["op"]
+            o = self.ops[n]
             ins = self.args[n]
             if isinstance(o, QuantumBlock):
                 if n not in d and n not in lam:
@@ -220,9 +223,7 @@ class CompiledModel:
         `samples` readout, shots or hardware mean parameter shift), or `method` for all blocks:
         adjoint, parameter_shift, spsa (stochastic, seeded) or finite_diff (for checking).
         With `shots`, readouts are sampled, as on hardware."""
-        if (method not in (None, "adjoint") or shots is not None
-                or any(self.ir.nodes[n]["op"].gradient not in (None, "adjoint") or not r.readouts.differentiable
-                       for n, r in self.runners.items())):
+        if method not in (None, "adjoint") or shots is not None or not self._adjoint_everywhere:
             from .shift import gradient as by_method
             return by_method(self, inputs, params, loss, targets, output=output, method=method,
                              shots=shots, seed=seed)
