@@ -43,6 +43,7 @@ import datetime  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
+import shlex  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -694,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
     pinned = pin_to_one_cpu(args.cpu)
     loadavg_before = [round(x, 2) for x in os.getloadavg()]
     notes: list[str] = list(args.note)
-    command = " ".join(["python", "benchmarks/train_speed.py"] + (sys.argv[1:] if argv is None else argv))
+    command = shlex.join(["python", "benchmarks/train_speed.py"] + (sys.argv[1:] if argv is None else argv))
     versions = {d: version_of(d) for d in VERSION_DISTS}
 
     ok, why = project_available()
