@@ -123,9 +123,11 @@ def _adjoint(m: np.ndarray) -> np.ndarray:
 def _cross1(psi, lam, n, q):
     vp, vl = _view1(psi, n, q), _view1(lam, n, q)
     G = np.empty((psi.shape[-1], 2, 2), dtype=complex)
+    (conj,) = _buffers(vl[:, 0].shape, 1, lam.dtype)
     for r in range(2):
+        np.conjugate(vl[:, r], out=conj)  # once per row, into scratch
         for c in range(2):
-            G[:, r, c] = np.einsum("ikb,ikb->b", np.conj(vl[:, r]), vp[:, c])
+            G[:, r, c] = np.einsum("ikb,ikb->b", conj, vp[:, c])
     return G
 
 
