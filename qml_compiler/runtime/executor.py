@@ -100,6 +100,9 @@ class BlockRunner:
         return self._program
 
     def theta(self, params: dict[str, np.ndarray]) -> np.ndarray:
+        if len(self.param_slices) == 1:
+            key = self.param_slices[0][0]
+            return np.asarray(params[key], dtype=float).reshape(-1)
         th = np.empty(self.n_theta)
         for key, start, size in self.param_slices:
             th[start:start + size] = np.asarray(params[key], dtype=float).reshape(-1)
@@ -128,7 +131,7 @@ class BlockRunner:
         widths = [0 if (self.block.from_state and p == 0) else np.shape(a)[1] for p, a in enumerate(args)]
         offsets = self._layout(widths)
         data = [np.asarray(a, dtype=float) for p, a in enumerate(args) if widths[p]]
-        X = np.concatenate(data, axis=1) if data else np.zeros((batch, 0))
+        X = data[0] if len(data) == 1 else np.concatenate(data, axis=1) if data else np.zeros((batch, 0))
         theta = self.theta(params)
         prog = self._program
         mats1, mats2, saved = prog.matrices(theta, X, keep=keep)

@@ -57,6 +57,12 @@ class CompiledModel:
                 if o.bias:
                     self.param_specs.setdefault(f"{o.layer}.bias", ((o.width,), o.init))
 
+    @property
+    def _sizes(self) -> dict[str, int]:
+        if not hasattr(self, "_size_cache"):
+            self._size_cache = {k: math.prod(shape) for k, (shape, _) in self.param_specs.items()}
+        return self._size_cache
+
     def _ops(self, kind):
         return [self.ir.nodes[n]["op"] for n in self.order if isinstance(self.ir.nodes[n]["op"], kind)]
 
@@ -87,9 +93,11 @@ class CompiledModel:
         missing = [k for k in self.param_specs if k not in params]
         if missing:
             raise UnknownName(f"parameters missing: {', '.join(missing)}", hint="start from init_params()")
-        for k, (shape, _) in self.param_specs.items():
-            if np.size(params[k]) != math.prod(shape):
-                raise ShapeError(f"parameter `{k}` should have shape {list(shape)}, got {list(np.shape(params[k]))}")
+        for k, size in self._sizes.items():
+            if np.size(params[k]) != size:
+                shape = self.param_specs[k][0]
+                raise ShapeError(f"parameter `{k}` should have shape {list(shape)}, got "
+                                 f"{list(np.shape(params[k]))}")
         return params
 
     def _check_inputs(self, inputs) -> dict[str, np.ndarray]:
