@@ -7,7 +7,7 @@
     >>> print(to_text(g))
     model moons (examples/moons.qml)
       x = input [2]
-      %1 = quantum circuit 4q 40 gates (12 2q) depth 13 24 params -> <Z0>, <Z1>, <Z2>, <Z3> (x)
+      %1 = quantum circuit 4q 40 gates (12 2q) depth 19 24 params -> <Z0>, <Z1>, <Z2>, <Z3> (x)
       ...
 
 A `networkx.DiGraph` whose nodes carry immutable operations (`nodes`): inputs, dense layers,
