@@ -215,7 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("passes", help="list every available pass and the default pipelines")
     c.set_defaults(func=cmd_passes)
+
+    # Later stages add their own commands: each module has `add_commands(sub, pipeline_options)`
+    # and keeps its heavy imports inside the command functions, so start-up stays fast.
+    import importlib
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub, pipeline_options)
     return p
+
+
+COMMAND_MODULES = ("qml_compiler.quantum.commands", "qml_compiler.train.commands")
 
 
 def main(argv: list[str] | None = None) -> int:
