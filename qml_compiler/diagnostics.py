@@ -177,3 +177,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, or None if nothing is close."""
     best = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean `{best[0]}`?" if best else None
+
+
+class TargetError(QmlError):
+    """A target that does not exist, a malformed device file, or a block that does not fit."""
+
+
+class VerificationError(QmlError):
+    """A compiled circuit that does not compute what its logical circuit does."""
