@@ -31,7 +31,7 @@ from sympy.printing.str import StrPrinter
 
 from ..diagnostics import QmlError
 
-__all__ = ["MissingExtra", "draw_text", "symbol_labels", "format_angle", "draw_html", "draw_png"]
+__all__ = ["MissingExtra", "draw_html", "draw_png", "draw_text", "format_angle", "symbol_labels"]
 
 
 class MissingExtra(QmlError):

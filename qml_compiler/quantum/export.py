@@ -34,7 +34,7 @@ from pytket.passes import DecomposeBoxes, RebaseCustom
 from ..diagnostics import QmlError, UnknownName
 from .draw import require
 
-__all__ = ["bind", "block_bindings", "to_qasm", "to_pytket_json", "from_pytket_json", "to_qiskit"]
+__all__ = ["bind", "block_bindings", "from_pytket_json", "to_pytket_json", "to_qasm", "to_qiskit"]
 
 # What pytket's OpenQASM 2 writer handles, checked gate by gate: the file read back by pytket and
 # by Qiskit has the same unitary (tests/quantum/test_export.py repeats the check).
