@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sympy
+from gate_samples import ALL_GATES, LABELS, PI, SHAPES, TH, X0, circuits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytket import Circuit, OpType
@@ -18,7 +19,6 @@ from pytket.circuit import CircBox
 import qml_compiler.quantum.draw as draw_module
 from qml_compiler.diagnostics import QmlError
 from qml_compiler.frontend.model import InitSpec, ParamSpec
-from qml_compiler.ir.circuits import PYTKET_GATES
 from qml_compiler.ir.nodes import QuantumBlock, SymbolRef
 from qml_compiler.quantum.draw import (
     MissingExtra,
@@ -30,9 +30,6 @@ from qml_compiler.quantum.draw import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-X0, TH = sympy.symbols("enc__in__x__0 c__theta__5")
-LABELS = {"enc__in__x__0": "x[0]", "c__theta__5": "theta[1,1]"}
-PI = sympy.pi
 
 
 def golden(text: str) -> str:
@@ -124,28 +121,6 @@ def test_angles_in_radians_as_multiples_of_pi_where_exact(half_turns, text):
 
 # ---- every gate ----------------------------------------------------------------------------------
 
-def _sample_op(t: OpType, n_qubits: int):
-    """A (params, arity) for which pytket accepts `t`, or None."""
-    for arity in (1, 2, 3):
-        if arity > n_qubits:
-            break
-        for n_params in range(4):
-            try:  # pytket says which shapes an operation takes only by refusing the others
-                Circuit(n_qubits).add_gate(t, [0.1 * (k + 1) for k in range(n_params)], list(range(arity)))
-            except (RuntimeError, IndexError):
-                pass
-            else:
-                return n_params, arity
-    return None
-
-
-NATIVE = [OpType.TK1, OpType.PhasedX, OpType.ZZPhase, OpType.ZZMax, OpType.U1, OpType.U2, OpType.U3,
-          OpType.SX, OpType.SXdg, OpType.CZ, OpType.ECR, OpType.TK2, OpType.ISWAPMax, OpType.CnX,
-          OpType.NPhasedX, OpType.PhaseGadget]
-ALL_GATES = sorted(set(PYTKET_GATES.values()) | set(NATIVE), key=lambda t: t.name)
-SHAPES = {t: _sample_op(t, 3) for t in ALL_GATES}
-
-
 @pytest.mark.parametrize("t", ALL_GATES, ids=lambda t: t.name)
 def test_every_gate_of_the_language_and_of_native_gate_sets_is_drawn(t):
     n_params, arity = SHAPES[t]
@@ -168,22 +143,6 @@ def test_boxes_show_their_name_and_barriers_and_phase_ops_are_drawn():
 
 
 # ---- random circuits -----------------------------------------------------------------------------
-
-@st.composite
-def circuits(draw):
-    n = draw(st.integers(1, 5))
-    c = Circuit(n)
-    usable = [t for t in ALL_GATES if SHAPES[t][1] <= n]
-    for _ in range(draw(st.integers(0, 25))):
-        t = draw(st.sampled_from(usable))
-        n_params, arity = SHAPES[t]
-        qubits = draw(st.permutations(range(n)))[:arity]
-        params = [draw(st.sampled_from([0.5, 0.123, X0 / PI, TH / PI + 1, -2.0])) for _ in range(n_params)]
-        c.add_gate(t, params, list(qubits))
-    if n > 1 and draw(st.booleans()):
-        c.add_barrier(list(range(n)))
-    return c
-
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(circuits(), st.integers(20, 160))
