@@ -229,3 +229,14 @@ def test_a_missing_extra_says_what_to_install(monkeypatch):
     with pytest.raises(MissingExtra, match="png") as e:
         draw_png(Circuit(1), "unused.png")
     assert e.value.hint == "pip install 'qml-compiler[png]'"
+
+
+def test_the_drawing_in_docs_circuits_md_is_what_the_drawer_draws():
+    import qml_compiler as qc
+    from qml_compiler.ir.graph import blocks
+
+    doc = (ROOT / "docs" / "circuits.md").read_text(encoding="utf-8")
+    shown = doc.split("```text\n", 1)[1].split("```", 1)[0].rstrip("\n")
+    cm = qc.compile(str(ROOT / "examples" / "moons.qml"), engine="numpy")
+    [(_, block)] = blocks(cm.ir)
+    assert draw_text(block.circuit, symbol_labels(block), width=100) == shown
