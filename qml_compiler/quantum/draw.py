@@ -356,12 +356,10 @@ def draw_png(circuit: Circuit, path, labels: dict[str, str] | None = None) -> No
 
     require("matplotlib", "png", "drawing a circuit as PNG")
     require("pylatexenc", "png", "drawing a circuit as PNG")
-    qc = to_qiskit(circuit, labels)
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    fig = qc.draw("mpl", fold=40)
-    fig.savefig(path, format="png", bbox_inches="tight", dpi=120)
     import matplotlib.pyplot as plt
 
-    plt.close(fig)
+    fig = to_qiskit(circuit, labels).draw("mpl", fold=40)
+    try:
+        fig.savefig(path, format="png", bbox_inches="tight", dpi=120)
+    finally:
+        plt.close(fig)

@@ -1,8 +1,9 @@
 """A block's circuit for other tools: OpenQASM 2 (bound), pytket JSON (symbolic), Qiskit.
 
-    >>> qasm = to_qasm(block.circuit, block_bindings(block, cm.init_params(seed=0), {"x": [0.1, 0.2]}))
-    >>> data = to_pytket_json(block.circuit)          # Circuit.from_dict(data) gives it back
-    >>> qc = to_qiskit(block.circuit, symbol_labels(block))   # extra `qiskit`
+    values = block_bindings(block, cm.init_params(seed=0), {"x": [0.1, 0.2]})
+    qasm = to_qasm(block.circuit, values)                # str, OpenQASM 2
+    data = to_pytket_json(block.circuit)                 # dict; Circuit.from_dict(data) reads it
+    qc = to_qiskit(block.circuit, symbol_labels(block))  # QuantumCircuit (extra `qiskit`)
 
 Angles in a block are sympy expressions in half-turns of symbols that stand for values in
 radians (a parameter element, a data-input element); `bindings` give those values by symbol name.
