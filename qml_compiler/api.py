@@ -9,7 +9,8 @@ from .diagnostics import QmlError
 
 def compile(source: str, model: str | None = None, opt_level: int = 2, passes: str | None = None,
             engine: str = "numba", memory_limit: int | None = None, options: dict | None = None,
-            precision: str = "double"):
+            precision: str = "double", target=None, execute: str = "compiled", verify: bool = False,
+            placement: str = "auto", circuit_passes=(), seed: int = 0):
     """Check, lower and optimise a model; return a `runtime.CompiledModel`.
 
     `source` is a path to a `.qml` file or the source text itself. `model` picks one model of a
@@ -17,6 +18,13 @@ def compile(source: str, model: str | None = None, opt_level: int = 2, passes: s
     one explicitly (`"light-cone,merge-rotations"`). `engine` is "numba" (compiled kernels;
     falls back to NumPy where numba is missing) or "numpy"; `precision` "double" (complex128)
     or "single" (complex64, half the memory). Every mistake is a `QmlError`.
+
+    With a `target` (a catalogue name such as "heavy-hex-27", a device file, or a `Target`),
+    every quantum block is compiled for it at the same level (`placement`, `circuit_passes`:
+    pytket passes, `seed`, see `quantum.compile_circuit`); `execute="compiled"` runs the
+    routed, native circuits (what the hardware would run), "logical" the logical ones.
+    `verify` checks each compiled circuit against its logical one. The compilation report is
+    `model.report["quantum"]`.
     """
     from .frontend import load_file, load_source, select_model
     from .ir import lower
@@ -37,5 +45,25 @@ def compile(source: str, model: str | None = None, opt_level: int = 2, passes: s
     pm = PassManager.from_pipeline(passes) if passes is not None else PassManager.for_level(opt_level)
     ctx = PassContext(options=dict(options or {}))
     graph = pm.run(graph, ctx)
-    return CompiledModel(graph, engine=engine, memory_limit=memory_limit,
-                         report={"passes": pm.records, "facts": ctx.facts}, precision=precision)
+    report: dict = {"passes": pm.records, "facts": ctx.facts}
+    compiled = None
+    if target is not None:
+        from .quantum.blocks import compile_graph
+        from .quantum.report import block_report, report_json, target_report
+        from .quantum.targets import get_target
+
+        if execute not in ("compiled", "logical"):
+            raise QmlError(f"unknown execute mode `{execute}`", hint="choose compiled or logical")
+        tgt = get_target(target)
+        level = opt_level if passes is None else 2
+        runnable, compiled, checks = compile_graph(graph, tgt, opt_level=level, seed=seed,
+                                                   placement=placement, user_passes=circuit_passes,
+                                                   verify=verify)
+        blocks = [block_report(graph.nodes[n]["op"].name, cc, checks.get(n)) for n, cc in compiled.items()]
+        report["quantum"] = report_json(spec.name, [target_report(spec.name, tgt, level, blocks)])
+        if execute == "compiled":
+            graph = runnable
+    cm = CompiledModel(graph, engine=engine, memory_limit=memory_limit, report=report, precision=precision)
+    cm.target = None if target is None else report["quantum"]["targets"][0]["target"]["name"]
+    cm.compiled = compiled or {}
+    return cm

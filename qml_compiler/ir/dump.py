@@ -123,7 +123,8 @@ def _op_json(o) -> dict:
                 "symbols": [_sym(s) for s in o.symbols],
                 "readouts": [_readout_json(r) for r in o.readouts], "qubits": list(o.qubits),
                 "state": o.state, "from_state": o.from_state, "gradient": o.gradient,
-                "dropped": [list(d) for d in o.dropped]}
+                "dropped": [list(d) for d in o.dropped],
+                **({"target": o.target, "layout": [list(x) for x in o.layout]} if o.target else {})}
     if isinstance(o, Dense):
         return {"kind": "dense", "layer": o.layer, "in_width": o.in_width, "width": o.width,
                 "bias": o.bias, "init": [o.init.kind, list(o.init.args)]}
@@ -149,7 +150,8 @@ def _op_from(d: dict):
                                          InitSpec(p["init"][0], tuple(p["init"][1])))) for p in d["params"]),
             tuple(SymbolRef(**s) for s in d["symbols"]), tuple(_readout_from(r) for r in d["readouts"]),
             tuple(d["qubits"]), d["state"], d["from_state"], d["gradient"],
-            tuple(tuple(x) for x in d["dropped"]))
+            tuple(tuple(x) for x in d["dropped"]), d.get("target"),
+            tuple(tuple(x) for x in d.get("layout", ())))
     if kind == "dense":
         return Dense(d["layer"], d["in_width"], d["width"], d["bias"], InitSpec(d["init"][0], tuple(d["init"][1])))
     if kind == "constant":

@@ -109,7 +109,9 @@ class QuantumBlock:
     value is its quantum state; `from_state` means argument 0 is such a state to start from.
     `dropped` lists the parameter elements that passes proved cannot influence the output.
     `qubits` maps each circuit qubit to the qubit of the block as written (passes may remove
-    idle qubits).
+    idle qubits); once compiled for a `target`, circuit qubits are the target's physical qubits
+    that the block uses, `qubits` holds their numbers, and `layout` says where each logical
+    qubit starts and ends (readouts already point at where it ends).
     """
 
     name: str
@@ -123,6 +125,8 @@ class QuantumBlock:
     from_state: bool = False
     gradient: str | None = None
     dropped: tuple[tuple[str, str, int], ...] = ()  # (block, param, index)
+    target: str | None = None  # set once compiled for a target: its circuit is then native
+    layout: tuple[tuple[int, int, int], ...] = ()  # (logical qubit, physical start, physical end)
     kind = "quantum"
 
     @property
@@ -140,7 +144,7 @@ class QuantumBlock:
         if not isinstance(other, QuantumBlock):
             return NotImplemented
         fields = ("name", "inputs", "params", "symbols", "readouts", "qubits", "state",
-                  "from_state", "gradient", "dropped")
+                  "from_state", "gradient", "dropped", "target", "layout")
         return (all(getattr(self, f) == getattr(other, f) for f in fields)
                 and self.circuit == other.circuit)
 

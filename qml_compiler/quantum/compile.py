@@ -1,0 +1,334 @@
+"""Compile one parametric circuit for a target: optimise, place, route, rebase, clean up.
+
+The circuit keeps its symbols all the way through, so a block is compiled once and its parameters
+and data are bound late, at every training step, with no recompilation. Results are cached by a
+structural hash of the circuit, the target and the options (in memory, and on disk under
+`~/.cache/qml_compiler/compiled/`), so a second run of the same model compiles nothing.
+
+    >>> cc = compile_circuit(block.circuit, get_target("heavy-hex-27"))
+    >>> cc.circuit                       # the native circuit on physical qubits
+    >>> cc.initial_map, cc.final_map     # logical qubit -> physical qubit, before and after
+    >>> cc.stages["routed"]              # also "logical", "optimised", "native"
+
+Stages: `logical` is the circuit as given; `optimised` after the level's passes; `routed` placed
+and routed on the coupling map with SWAPs decomposed into the target's two-qubit gate; `native`
+rebased to the target's gates and cleaned up. Placement tries the shapes that hybrid-model
+circuits have (`placement.py`) beside pytket's graph and line placements, routes each, and keeps
+the best; the report records which won.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+
+from pytket import Circuit, OpType
+from pytket.circuit import Node, Qubit
+from pytket.passes import (
+    AutoRebase,
+    AutoSquash,
+    BasePass,
+    DecomposeSwapsToCXs,
+    RemoveRedundancies,
+    RoutingPass,
+)
+from pytket.predicates import CompilationUnit
+
+from ..diagnostics import TargetError
+from . import levels
+from .placement import ansatz_placements, _fill
+from .targets import Target, get_target, require_connected
+
+STAGES = ("logical", "optimised", "routed", "native")
+USER_PASS_POINTS = ("optimise", "native")
+"""Where a user's pytket pass runs: after the level's optimisation (before placement), or after
+the rebase to native gates (it must then keep to the native gates and coupled pairs)."""
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class CompiledCircuit:
+    """A circuit compiled for a target, with what happened on the way."""
+
+    target: Target
+    opt_level: int
+    stages: dict[str, Circuit]
+    initial_map: dict[int, int]  # logical qubit index -> physical qubit it starts on
+    final_map: dict[int, int]  # logical qubit index -> physical qubit its state ends on
+    placement: str = "identity"
+    swaps: int = 0
+    times: dict[str, float] = field(default_factory=dict)
+    candidates: list[dict] = field(default_factory=list)  # placements tried: name, 2q gates, swaps
+    cached: bool = False
+
+    @property
+    def circuit(self) -> Circuit:
+        return self.stages["native"]
+
+    @property
+    def physical_qubits(self) -> list[int]:
+        """The physical qubits the compiled circuit uses, sorted."""
+        return sorted({q.index[0] for q in self.circuit.qubits})
+
+    def to_json(self) -> dict:
+        return {"version": CACHE_VERSION, "target": self.target.key(), "opt_level": self.opt_level,
+                "stages": {k: c.to_dict() for k, c in self.stages.items()},
+                "initial_map": {str(k): v for k, v in self.initial_map.items()},
+                "final_map": {str(k): v for k, v in self.final_map.items()},
+                "placement": self.placement, "swaps": self.swaps, "times": self.times,
+                "candidates": self.candidates}
+
+    @staticmethod
+    def from_json(d: dict, target: Target) -> "CompiledCircuit":
+        return CompiledCircuit(
+            target, d["opt_level"], {k: Circuit.from_dict(c) for k, c in d["stages"].items()},
+            {int(k): v for k, v in d["initial_map"].items()}, {int(k): v for k, v in d["final_map"].items()},
+            d["placement"], d["swaps"], d["times"], d["candidates"], cached=True)
+
+
+_MEMORY: dict[str, CompiledCircuit] = {}
+
+
+def _code_hash() -> str:
+    """A digest of this package's source, so that a changed compiler never reuses an old entry."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        h = hashlib.sha256()
+        folder = os.path.dirname(os.path.abspath(__file__))
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    h.update(name.encode() + f.read())
+        _CODE_HASH = h.hexdigest()
+    return _CODE_HASH
+
+
+_CODE_HASH: str | None = None
+
+
+def cache_key(circuit: Circuit, target: Target, opt_level: int, seed: int, placement: str) -> str:
+    import pytket
+
+    from .. import __version__
+    payload = json.dumps([CACHE_VERSION, __version__, _code_hash(), pytket.__version__, circuit.to_dict(),
+                          target.key(), opt_level, seed, placement], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _cache_dir() -> str | None:
+    if os.environ.get("QMLC_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "qml_compiler", "compiled")
+
+
+def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
+                    placement: str = "auto", user_passes=(), cache: bool = True,
+                    name: str | None = None) -> CompiledCircuit:
+    """Compile `circuit` (symbols allowed) for `target` (a `Target`, catalogue name or device
+    file). `placement` is "auto" (try every candidate, keep the best), "ansatz", "graph", "line"
+    or "identity". `user_passes` are pytket passes, or (point, pass) pairs with point one of
+    `USER_PASS_POINTS`. `name` names the circuit in errors."""
+    target = get_target(target)
+    what = f"block `{name}`" if name else "the circuit"
+    if opt_level not in levels.LEVELS:
+        raise TargetError(f"optimisation level {opt_level} does not exist", hint="choose 0, 1, 2 or 3")
+    if placement not in ("auto", "ansatz", "graph", "line", "identity"):
+        raise TargetError(f"unknown placement `{placement}`", hint="choose auto, ansatz, graph, line or identity")
+    if circuit.n_qubits > target.n_qubits:
+        raise TargetError(f"{what} needs {circuit.n_qubits} qubits, but target `{target.name}` has "
+                          f"{target.n_qubits}", hint="choose a larger target (`qmlc targets`) or a smaller block")
+    require_connected(target)
+    hooks = _user_passes(user_passes)
+    key = None
+    if cache and not hooks:
+        key = cache_key(circuit, target, opt_level, seed, placement)
+        hit = _MEMORY.get(key) or _load_cached(key, target)
+        if hit is not None:
+            _MEMORY[key] = hit
+            return hit
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    logical = circuit.copy()
+    optimised = circuit.copy()
+    cx_like = target.gates is None or bool({"cx", "cz", "ecr"} & set(target.two_qubit_gates))
+    levels.optimise_pass(opt_level, cx_like).apply(optimised)
+    for point, p in hooks:
+        if point == "optimise":
+            p.apply(optimised)
+    times["optimise"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = _place_and_route(optimised, target, opt_level, seed, placement)
+    times["route"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    native = result["routed"].copy()
+    _to_native(native, target)
+    for point, p in hooks:
+        if point == "native":
+            p.apply(native)
+    times["rebase"] = time.perf_counter() - t0
+    cc = CompiledCircuit(target, opt_level, {"logical": logical, "optimised": optimised,
+                                              "routed": result["routed"], "native": native},
+                         result["initial"], result["final"], result["name"], result["swaps"], times,
+                         result["candidates"])
+    if key is not None:
+        _MEMORY[key] = cc
+        _store_cached(key, cc)
+    return cc
+
+
+def _user_passes(user_passes) -> list[tuple[str, BasePass]]:
+    out = []
+    for item in user_passes or ():
+        point, p = ("optimise", item) if isinstance(item, BasePass) else item
+        if point not in USER_PASS_POINTS:
+            raise TargetError(f"a user pass cannot run at `{point}`", hint="choose optimise or native")
+        if not isinstance(p, BasePass):
+            raise TargetError(f"{p!r} is not a pytket pass", hint="wrap a function in pytket.passes.CustomPass")
+        out.append((point, p))
+    return out
+
+
+def _to_native(circ: Circuit, target: Target) -> None:
+    if target.gates is None:
+        RemoveRedundancies().apply(circ)
+        return
+    gates = target.optypes()
+    AutoRebase(gates).apply(circ)
+    one = {g for g in gates if g in _SQUASHABLE}
+    if one:
+        AutoSquash(one).apply(circ)
+    RemoveRedundancies().apply(circ)
+    # RemoveRedundancies may leave non-native phases folded into neighbours: rebase once more.
+    AutoRebase(gates).apply(circ)
+
+
+_SQUASHABLE = {OpType.Rz, OpType.Rx, OpType.Ry, OpType.SX, OpType.X, OpType.PhasedX, OpType.TK1,
+               OpType.U3, OpType.U1, OpType.U2, OpType.H, OpType.Y, OpType.Z, OpType.S, OpType.Sdg,
+               OpType.T, OpType.Tdg, OpType.SXdg}
+
+
+def _renamed(circ: Circuit, placement: dict[int, int]) -> Circuit:
+    c = circ.copy()
+    index = {q: k for k, q in enumerate(circ.qubits)}
+    c.rename_units({q: Node(placement[index[q]]) for q in circ.qubits})
+    return c
+
+
+def _route(circ: Circuit, placement: dict[int, int], target: Target, opt_level: int) -> dict:
+    """Route from a complete placement; SWAPs decomposed, cleaned up, measured in native gates."""
+    c = _renamed(circ, placement)
+    cu = CompilationUnit(c)
+    arch = target.architecture()
+    RoutingPass(arch).apply(cu)
+    routed = cu.circuit
+    swaps = routed.n_gates_of_type(OpType.SWAP)
+    DecomposeSwapsToCXs(arch).apply(routed)
+    levels.cleanup_pass(opt_level).apply(routed)
+    final = {logical: cu.final_map[Node(p)].index[0] for logical, p in placement.items()}
+    _keep_only_used(routed, set(final.values()))
+    probe = routed.copy()
+    _to_native(probe, target)
+    return {"routed": routed, "initial": dict(placement), "final": final, "swaps": swaps,
+            "cost": (probe.n_2qb_gates(), probe.depth_2q() if hasattr(probe, "depth_2q") else 0, probe.depth())}
+
+
+def _keep_only_used(circ: Circuit, keep: set[int]) -> None:
+    """Drop the device's idle qubits (routing adds them all), but keep every qubit a logical
+    qubit ends on, idle or not, so that readouts find it."""
+    circ.remove_blank_wires()
+    present = {q.index[0] for q in circ.qubits}
+    for p in sorted(keep - present):
+        circ.add_qubit(Node(p))
+
+
+def _pytket_placement(kind: str, circ: Circuit, target: Target) -> dict[int, int] | None:
+    from pytket.placement import GraphPlacement, LinePlacement
+
+    arch = target.architecture()
+    placer = (GraphPlacement(arch, maximum_matches=1000, timeout=500, maximum_pattern_gates=200)
+              if kind == "graph" else LinePlacement(arch))
+    try:
+        mapping = placer.get_placement_map(circ)
+    except RuntimeError:
+        return None
+    index = {q: k for k, q in enumerate(circ.qubits)}
+    placed = {index[q]: n.index[0] for q, n in mapping.items()
+              if q in index and isinstance(n, Node) and n.reg_name == "node"}
+    if not placed:
+        return None
+    order = list(placed) + [q for q in range(circ.n_qubits) if q not in placed]
+    backbone = [placed[q] for q in placed]
+    return _fill(order, backbone, target.graph())
+
+
+def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, placement: str) -> dict:
+    n = circ.n_qubits
+    identity = {q: q for q in range(n)}
+    if target.all_to_all:
+        c = _renamed(circ, identity)
+        levels.cleanup_pass(opt_level).apply(c)
+        return {"routed": c, "initial": identity, "final": dict(identity), "swaps": 0,
+                "name": "identity", "candidates": []}
+    candidates: list[tuple[str, dict[int, int]]] = []
+    coupling = target.graph()
+    if placement in ("auto", "ansatz"):
+        budget = 0.2 if n <= 16 else 0.6
+        candidates += ansatz_placements(circ, coupling, seed=seed, budget_s=budget)
+    if placement in ("auto", "graph") or (placement == "ansatz" and not candidates):
+        m = _pytket_placement("graph", circ, target)
+        if m:
+            candidates.append(("graph", m))
+    if placement in ("auto", "line"):
+        m = _pytket_placement("line", circ, target)
+        if m:
+            candidates.append(("line", m))
+    if placement == "identity" or not candidates:
+        candidates.append(("identity", identity))
+    best, tried = None, []
+    seen: set = set()
+    for cname, mapping in candidates:
+        sig = tuple(sorted(mapping.items()))
+        if sig in seen:
+            continue
+        seen.add(sig)
+        r = _route(circ, mapping, target, opt_level)
+        tried.append({"placement": cname, "two_qubit_gates": r["cost"][0], "swaps": r["swaps"]})
+        if best is None or r["cost"] < best["cost"]:
+            best = dict(r, name=cname)
+    best["candidates"] = tried
+    return best
+
+
+def _load_cached(key: str, target: Target) -> CompiledCircuit | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    path = os.path.join(folder, key + ".json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return CompiledCircuit.from_json(json.load(f), target)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+        return None  # a missing or damaged cache entry is simply recompiled
+
+
+def _store_cached(key: str, cc: CompiledCircuit) -> None:
+    folder = _cache_dir()
+    if folder is None:
+        return
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{key}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(cc.to_json(), f)
+        os.replace(tmp, os.path.join(folder, key + ".json"))
+    except OSError:
+        pass  # a read-only cache folder must not stop a compilation
+
+
+def logical_index(q: Qubit) -> int:
+    return q.index[0]
