@@ -211,15 +211,36 @@ def exponential(scales, values, asymptote: float | None = 0.0) -> np.ndarray:
         return out.reshape(y.shape[1:])
     if len(s) < 3:
         raise ConfigError("an exponential fit with a free asymptote needs at least 3 scales")
-    best_res = np.full(flat.shape[1], np.inf)
+    # Variable projection: for a decay rate c, a and b are a linear least-squares fit (closed
+    # form, every element at once); c is searched on a log grid, then zoomed in seven times.
+    m = len(s)
+    E = flat.shape[1]
+
+    def fit(c):  # c: (E,) -> (value at 0, residual)
+        e = np.exp(-np.outer(s, c))
+        se, see, sy, sey = e.sum(0), (e * e).sum(0), flat.sum(0), (e * flat).sum(0)
+        det = m * see - se ** 2
+        ok = np.abs(det) > 1e-15
+        b = np.where(ok, (m * sey - se * sy) / np.where(ok, det, 1.0), 0.0)
+        a = (sy - b * se) / m
+        res = ((a + b * e - flat) ** 2).sum(0)
+        return a + b, np.where(ok, res, np.inf)
+
+    grid = np.geomspace(1e-3, 10, 60)
+    width = np.log(grid[1] / grid[0])
+    best_c = np.full(E, grid[0])
+    best_res = np.full(E, np.inf)
     out = lin.copy()
-    for c in np.geomspace(1e-3, 10, 200):
-        V = np.stack([np.ones_like(s), np.exp(-c * s)], axis=1)
-        coef, *_ = np.linalg.lstsq(V, flat, rcond=None)
-        res = ((V @ coef - flat) ** 2).sum(axis=0)
-        better = res < best_res
-        best_res = np.where(better, res, best_res)
-        out = np.where(better, coef[0] + coef[1], out)
+    for _ in range(8):
+        for c in grid if np.ndim(grid) == 1 else grid.T:
+            cc = np.broadcast_to(c, (E,))
+            v, res = fit(cc)
+            better = res < best_res
+            best_res = np.where(better, res, best_res)
+            best_c = np.where(better, cc, best_c)
+            out = np.where(better, v, out)
+        grid = (best_c[None, :] * np.exp(np.linspace(-width, width, 21))[:, None]).T  # (E, 21)
+        width /= 8
     return out.reshape(y.shape[1:])
 
 
