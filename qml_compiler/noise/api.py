@@ -178,14 +178,59 @@ class NoisyRunner:
 
 def with_noise(model, noise=None, **options):
     """A copy of a CompiledModel whose quantum blocks run under `noise` (a NoiseModel, spec or
-    target name) and optional mitigation: `forward` gives noisy outputs; gradients that only
-    run forward (method="spsa" or "finite_diff") work under noise too. Options are those of
-    `noisy_expectations` (method, shots, seed, trajectories, backend, readout_mitigation, zne)."""
+    target name) and optional mitigation: `forward` gives noisy outputs; `gradient` estimates
+    gradients from noisy forward runs (SPSA by default, or finite differences with exact
+    density-matrix noise). Options are those of `noisy_expectations` (method, shots, seed,
+    trajectories, backend, readout_mitigation, zne). The model given is not changed."""
+    from ..runtime.model import CompiledModel
+
+    if not isinstance(model, CompiledModel):
+        raise ConfigError(f"with_noise takes a CompiledModel, got {type(model).__name__}")
     m = copy.copy(model)
+    m.__class__ = NoisyModel
     if options.get("backend") is None:
         options["noise"] = NoiseModel.get(noise)
     elif noise is not None:
         raise ConfigError("with a backend, the noise is the backend's")
     m.runners = {n: NoisyRunner(r.block, **options) for n, r in model.runners.items()}
     m._adjoint_everywhere = False
+    m.noise_options = options
     return m
+
+
+def _noisy_model_class():
+    from ..runtime.model import CompiledModel
+
+    class NoisyModel(CompiledModel):
+        """A CompiledModel run under noise (made by `with_noise`)."""
+
+        def forward(self, inputs, params, rng=None, shots=None, seed=0):
+            if shots is not None:
+                raise ConfigError("a noisy model's shots are set once: with_noise(cm, noise, shots=...)")
+            return self._run(inputs, params, keep=False, rng=rng)[0]
+
+        def gradient(self, inputs, params, loss="mse", targets=None, output=None, method="spsa",
+                     shots=None, seed=0, **options):
+            if method not in ("spsa", "finite_diff"):
+                raise ConfigError(f"gradient method `{method}` needs the exact state, which a noisy run "
+                                  "does not have", hint="use method='spsa' (or 'finite_diff' with exact "
+                                                        "density-matrix noise), or train without noise")
+            if shots is not None:
+                raise ConfigError("a noisy model's shots are set once: with_noise(cm, noise, shots=...)")
+            from ..runtime.shift import gradient as by_method
+
+            return by_method(self, inputs, params, loss, targets, output=output, method=method, seed=seed,
+                             **options)
+
+        @property
+        def cost(self) -> Cost:
+            """Circuits, shots and gates run so far by all blocks."""
+            total = Cost()
+            for r in self.runners.values():
+                total.add(r.cost)
+            return total
+
+    return NoisyModel
+
+
+NoisyModel = _noisy_model_class()

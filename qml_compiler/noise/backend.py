@@ -2,7 +2,8 @@
 
 `BackendExecutor` is an executor (see `simulator`): for a circuit, a batch of bindings and the
 measurement settings it builds one measured circuit per setting, compiles each once, while still
-symbolic (with the backend's own `default_compilation_pass`, or a pass you give), binds every
+symbolic (with the backend's own `default_compilation_pass`, or a pass you give; where a pass
+refuses symbols, as Qiskit's routing does, each bound circuit is compiled instead), binds every
 sample's values into the compiled circuits, checks that the backend accepts them, and submits the
 whole batch in one `process_circuits` call. Distributions come from the shot counts.
 
@@ -56,10 +57,11 @@ def _extension(kind: str):
                                  hint=f"pip install {pip}   (or: pip install 'qml-compiler[noise]')") from None
 
 
-def get_backend(name: str, noise=None, **options):
+def get_backend(name: str, noise=None, n_qubits: int | None = None, edges=None, **options):
     """A pytket Backend by name: `aer`, `ibm:DEVICE`, `quantinuum:DEVICE`, `braket:DEVICE`
-    (see the module docstring). `noise` (a NoiseModel, for `aer` only) becomes Aer's noise
-    model. Cloud backends need their credentials; a missing one is a `BackendUnavailable`."""
+    (see the module docstring). `noise` (a NoiseModel or spec, for `aer` only) becomes Aer's
+    noise model on `n_qubits` qubits (default 8; `edges` the couplers, every pair by default).
+    Cloud backends need their credentials; a missing one is a `BackendUnavailable`."""
     kind, _, device = name.partition(":")
     kind = kind.lower()
     if kind not in EXTENSIONS:
@@ -68,7 +70,7 @@ def get_backend(name: str, noise=None, **options):
     if kind == "aer":
         if noise is not None:
             from .aer import to_aer_noise_model
-            options.setdefault("noise_model", to_aer_noise_model(noise))
+            options.setdefault("noise_model", to_aer_noise_model(noise, n_qubits or 8, edges))
         return cls(**options)
     if noise is not None:
         raise ConfigError("a noise model applies to simulators only; a device has its own noise")
@@ -140,14 +142,19 @@ class BackendExecutor:
         names = symbol_names(circuit)
         X = bind(names, bindings, batch)
         B = X.shape[0]
-        compiled = [self._compile(self.measured(circuit, s)) for s in settings]
+        measured = [self.measured(circuit, s) for s in settings]
+        try:  # compile once while symbolic, bind late
+            compiled = [self._compile(c) for c in measured]
+            late = True
+        except Exception:  # some passes (Qiskit's routing) refuse symbols: bind, then compile each
+            compiled, late = measured, False
         circuits = []
         for c in compiled:
             for b in range(B):
                 bc = c.copy()
                 if names:
                     bc.symbol_substitution({as_symbol(s): float(X[b, j]) for j, s in enumerate(names)})
-                circuits.append(bc)
+                circuits.append(bc if late else self._compile(bc))
         for bc in circuits[:1]:
             if not self.backend.valid_circuit(bc):
                 raise ConfigError(f"the backend {type(self.backend).__name__} does not accept the circuit",
