@@ -101,6 +101,14 @@ def cmd_compile(args) -> int:
     before = stats(g)
     out = pm.run(g, ctx)
     after = stats(out)
+    if args.target:
+        from .quantum.commands import compile_for_targets
+        if args.time_passes:
+            print(pm.timing_report())
+        return compile_for_targets(args, out, out.graph["model"])
+    if args.emit or args.verify:
+        raise _usage(f"--{'emit' if args.emit else 'verify'} needs --target (a circuit is emitted or verified "
+                     "for a target; `--target ideal` keeps the logical gates)")
     print(f"{args.file}: model {out.graph['model']}, pipeline: "
           f"{', '.join(p.spec() for p in pm.passes) or '(none)'}")
     for key in before:
@@ -117,6 +125,14 @@ def cmd_compile(args) -> int:
         _write_atomic(args.output, to_json(out))
         print(f"  wrote {args.output}")
     return EXIT_OK
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _usage(message: str) -> _UsageError:
+    return _UsageError(message)
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -141,6 +157,13 @@ def cmd_inspect(args) -> int:
     from .passes import PassContext, PassError
 
     g = _load_graph(args)
+    if args.circuit:
+        from .quantum.commands import inspect_circuit
+        return inspect_circuit(args, _pipeline(args).run(g, PassContext()))
+    if args.stage or args.target:
+        raise _usage("--stage and --target go with --circuit BLOCK")
+    if args.format in ("html", "png"):
+        raise _usage(f"--format {args.format} draws a circuit: add --circuit BLOCK")
     if args.after:
         pm = _pipeline(args)
         names = [p.name for p in pm.passes]
@@ -202,15 +225,40 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--print-after", action="append", metavar="PASS", help="print the IR after PASS (or all)")
     c.add_argument("--verify-each", action="store_true", help="check the IR's invariants after every pass")
     c.add_argument("--time-passes", action="store_true", help="print each pass's time and changes")
-    c.add_argument("-o", "--output", metavar="OUT.json", help="write the final IR as JSON")
+    c.add_argument("--target", metavar="T[,T2...]",
+                   help="compile every quantum block for these targets (`qmlc targets`, or a device .json)")
+    c.add_argument("--verify", action="store_true",
+                   help="check each compiled circuit against its logical one (statevector, random bindings)")
+    c.add_argument("--report", choices=("text", "json"), default="text", help="the report's form (with --target)")
+    c.add_argument("--emit", choices=("qasm", "json"),
+                   help="write each block's native circuit: OpenQASM 2 (bound) or pytket JSON (symbols kept)")
+    c.add_argument("--sample", action="append", metavar="INPUT=v1,v2,...",
+                   help="data values to bind for --emit qasm, per block input")
+    c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "identity"), default="auto",
+                   help="initial placement: auto tries the ansatz-aware, graph and line placements, keeps the best")
+    c.add_argument("--seed", type=int, default=0, help="seed for placement search and initial parameter values")
+    c.add_argument("--circuit-pass", action="append", metavar="MODULE:NAME[@native]",
+                   help="a pytket pass of yours in the circuit pipeline (after optimisation, or after the rebase)")
+    c.add_argument("-o", "--output", metavar="OUT",
+                   help="write the final IR as JSON to OUT; with --target, OUT is a directory for "
+                        "report.json and the emitted circuits")
     c.set_defaults(func=cmd_compile)
 
     c = sub.add_parser("inspect", help="show a model's intermediate graph")
     pipeline_options(c)
     c.add_argument("--ir", action="store_true", default=True, help="show the IR (the default view)")
     c.add_argument("--after", metavar="PASS", help="show the IR after this pass of the pipeline")
-    c.add_argument("--format", choices=("text", "json", "dot"), default="text")
+    c.add_argument("--format", choices=("text", "json", "dot", "html", "png"), default="text",
+                   help="for the IR: text, json, dot; for --circuit: text, html (offline page), png")
     c.add_argument("--circuits", action="store_true", help="list every gate of every circuit (text)")
+    c.add_argument("--circuit", metavar="BLOCK", help="draw this quantum block's circuit")
+    c.add_argument("--stage", choices=("logical", "optimised", "routed", "native"),
+                   help="which stage of the block to draw (with --target; default native, or logical without)")
+    c.add_argument("--target", metavar="T", help="compile the block for this target first")
+    c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "identity"), default="auto")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--width", type=int, help="wrap the text drawing at this many columns")
+    c.add_argument("-o", "--output", metavar="FILE", help="where to write html or png")
     c.set_defaults(func=cmd_inspect)
 
     c = sub.add_parser("passes", help="list every available pass and the default pipelines")
@@ -235,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
+    except _UsageError as e:
+        parser.print_usage(sys.stderr)
+        print(f"qmlc: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("qmlc: interrupted", file=sys.stderr)
         return 130

@@ -237,19 +237,28 @@ def load_user_pass(ref: str) -> type:
     looked for on the Python path and in the current directory; each file is loaded once."""
     if ":" not in ref:
         raise PassError(f"`--pass {ref}` must be MODULE:CLASS or FILE.py:CLASS")
-    where, cls_name = ref.rsplit(":", 1)
+    cls_name = ref.rsplit(":", 1)[1]
+    cls = load_object(ref)
+    if not (isinstance(cls, type) and issubclass(cls, Pass) and cls.name):
+        raise PassError(f"`--pass {ref}`: `{cls_name}` is not a Pass subclass with a `name`",
+                        hint="subclass qml_compiler.passes.Pass and set `name` and `description`")
+    register_pass(cls, origin=f"--pass {ref}")
+    return cls
+
+
+def load_object(ref: str, flag: str = "--pass"):
+    """The object named by `module:NAME` or `path/to/file.py:NAME` (each file loaded once);
+    None if the module has no such name."""
+    if ":" not in ref:
+        raise PassError(f"`{flag} {ref}` must be MODULE:NAME or FILE.py:NAME")
+    where, name = ref.rsplit(":", 1)
     is_file = where.endswith(".py") or "/" in where or "\\" in where
     key = str(Path(where).resolve()) if is_file else where
     module = _user_modules.get(key)
     if module is None:
         module = _import_user_module(ref, where, is_file)
         _user_modules[key] = module
-    cls = getattr(module, cls_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Pass) and cls.name):
-        raise PassError(f"`--pass {ref}`: `{cls_name}` is not a Pass subclass with a `name`",
-                        hint="subclass qml_compiler.passes.Pass and set `name` and `description`")
-    register_pass(cls, origin=f"--pass {ref}")
-    return cls
+    return getattr(module, name, None)
 
 
 def _import_user_module(ref: str, where: str, is_file: bool):

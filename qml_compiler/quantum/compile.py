@@ -39,7 +39,7 @@ from pytket.predicates import CompilationUnit
 
 from ..diagnostics import TargetError
 from . import levels
-from .placement import ansatz_placements, _fill
+from .placement import _fill, ansatz_placements
 from .targets import Target, get_target, require_connected
 
 STAGES = ("logical", "optimised", "routed", "native")
@@ -83,7 +83,7 @@ class CompiledCircuit:
                 "candidates": self.candidates}
 
     @staticmethod
-    def from_json(d: dict, target: Target) -> "CompiledCircuit":
+    def from_json(d: dict, target: Target) -> CompiledCircuit:
         return CompiledCircuit(
             target, d["opt_level"], {k: Circuit.from_dict(c) for k, c in d["stages"].items()},
             {int(k): v for k, v in d["initial_map"].items()}, {int(k): v for k, v in d["final_map"].items()},

@@ -53,7 +53,7 @@ def eagle127_edges() -> tuple[tuple[int, int], ...]:
     Seven rows of 14 or 15 qubits joined by columns of four bridge qubits; the device lacks
     the couplers 8-9 and 109-114 that the ideal lattice has, and so does this map (as the
     routing anchors of `shared/anchors/routing.md` do)."""
-    rows = [range(0, 14), range(18, 33), range(37, 52), range(56, 71), range(75, 90),
+    rows = [range(14), range(18, 33), range(37, 52), range(56, 71), range(75, 90),
             range(94, 109), range(113, 127)]
     edges = [(r[i], r[i + 1]) for r in rows for i in range(len(r) - 1) if (r[i], r[i + 1]) != (8, 9)]
     bridges = {14: (0, 18), 15: (4, 22), 16: (8, 26), 17: (12, 30),
