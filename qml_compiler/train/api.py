@@ -86,18 +86,22 @@ def _model_and_section(model, model_name, target, compile_options):
 
 def train(model, data=None, *, model_name: str | None = None, out: str | None = None, resume=False,
           quiet: bool = True, output: str | None = None, log=print, compile_options: dict | None = None,
-          **settings) -> TrainResult:
+          overrides: dict | None = None, **settings) -> TrainResult:
     """Train a model; see the module docstring. `out` is a folder for the checkpoint and logs
     (nothing is written without it); `resume=True` continues `out/checkpoint.npz`, or give the
-    checkpoint's path."""
+    checkpoint's path. `settings` override the train section (`epochs=5`, `optimizer__lr=0.1` for
+    the sub-key optimizer.lr); `overrides` is the same as a dict of parsed values with dotted keys."""
+    given = dict(overrides or {})
     compile_options = dict(compile_options or {})
     cm, raw, file, base = _model_and_section(model, model_name, None, compile_options)
-    overrides = _parse_settings(settings)
-    if data is not None and not isinstance(data, (str, dict)):
-        overrides.pop("data", None)
-    elif data is not None:
+    overrides = {}
+    if isinstance(data, (str, dict)):  # a spec: recorded in the configuration like the file's
         overrides["data"] = parse_value(data) if isinstance(data, str) else data
         data = None
+    elif data is not None:
+        overrides["data"] = {"name": "<arrays>"}
+    overrides.update(given)
+    overrides.update(_parse_settings(settings))
     cfg = resolve(raw, overrides)
     if cm is not None:
         tname = _target_name(cm)
@@ -203,7 +207,7 @@ def evaluate(model, checkpoint: str, data=None, *, split: str = "test", model_na
         if split not in ("test", "validation", "train"):
             raise ConfigError(f"unknown split `{split}`", hint="choose test, validation or train")
         cfg = meta["config"]
-        if cfg.get("data") is None:
+        if not cfg.get("data") or cfg["data"].get("name") == "<arrays>":
             raise ConfigError(f"the run in `{checkpoint}` was trained on data given in Python; pass the data to "
                               "evaluate on")
         base = os.path.dirname(os.path.abspath(meta["model_file"])) if meta.get("model_file") else None
@@ -213,7 +217,7 @@ def evaluate(model, checkpoint: str, data=None, *, split: str = "test", model_na
             raise ConfigError(f"the run has no {split} split (its {split}_split is 0)" if split != "train" else
                               "the run has no training data", hint="pass held-out data with --data FILE")
         result = p.evaluate(part, scaled=True, seed=12345)
-        result["data"] = f"{prep.info['source']} ({split} split, {len(part)} samples)"
+        result["data"] = f"{prep.info['source']} ({split} split)"
         if prep.info["hash"] != meta["data"]["hash"]:
             result["warning"] = "the data differ from those the model was trained on"
     result["classes"] = p.classes

@@ -268,6 +268,17 @@ class Trainer:
                               hint="set validation_split, or early_stopping.monitor = loss")
         return mon, mon.endswith("accuracy")
 
+    def describe(self, steps_per_epoch: int) -> str:
+        """One line: the data, the task and the schedule of the run."""
+        info, cfg, opt = self.prep.info, self.cfg, self.cfg["optimizer"]
+        classes = f", {len(info['classes'])} classes" if info["classes"] is not None else ", regression"
+        grad = cfg["gradient"] or "adjoint"
+        shots = f", {cfg['shots']} shots" if cfg["shots"] else ""
+        target = f", target {cfg['target']}" if cfg.get("target") else ""
+        return (f"{self.cm.name}: {info['n_train']} training / {info['n_validation']} validation / {info['n_test']} "
+                f"test samples of {info['source']}{classes}; loss {self.task.loss_name}, {opt['name']} lr {opt['lr']:g}, "
+                f"{cfg['epochs']} epochs x {steps_per_epoch} steps of {cfg['batch_size']}, gradient {grad}{shots}{target}")
+
     def final_params(self) -> dict:
         es = self.cfg["early_stopping"]
         if es and es["restore"] and self.best is not None:
@@ -286,6 +297,8 @@ class Trainer:
         es = cfg["early_stopping"]
         progress = Progress(cfg["epochs"] * nb, initial=min(self.step, cfg["epochs"] * nb),
                             quiet=self.quiet or self.finished)
+        if not self.quiet and self.log:
+            self.log(self.describe(nb) + (f"; resuming at epoch {self.epoch + 1}, step {self.step}" if self.step else ""))
         started = time.perf_counter() - self.elapsed
         kill_at = os.environ.get("QMLC_TEST_KILL", "")
         running = None
