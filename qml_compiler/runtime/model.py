@@ -244,6 +244,24 @@ class CompiledModel:
         value, g = losses.get(loss)(outputs[output], targets)
         return value, self.backward(values, caches, params, {output: g})
 
+    # ---- training (qml_compiler.train) ----------------------------------------------------------------
+
+    def train(self, data=None, **settings):
+        """Train this model with its `train` section, `settings` overriding it (`epochs=5`,
+        `optimizer="sgd(lr=0.1)"`, `out="runs/x"` for a checkpoint and logs); `data` replaces the
+        section's data (a path, a set such as "moons(n_samples=200)", or `(X, y)` arrays).
+        Returns a `qml_compiler.train.TrainResult`; see docs/training.md."""
+        from ..train.api import train
+        return train(self, data, **settings)
+
+    def predict(self, X, trained):
+        """Predicted labels (or values) for raw features `X`, with the weights, scaling and classes
+        of `trained`: a checkpoint path or a `TrainResult`."""
+        if isinstance(trained, str):
+            from ..train.api import load_trained
+            return load_trained(self, trained)[0].predict(X)
+        return trained.predictor.predict(X)
+
 
 def _activate(kind: str, x: np.ndarray) -> np.ndarray:
     if kind == "relu":
