@@ -85,6 +85,8 @@ def block_circuit(spec: BlockSpec, first_port: int = 0) -> tuple[Circuit, tuple[
     circ = Circuit(spec.n_qubits, name=spec.name)
     for op in spec.ops:
         angles = [half_turns(to_sympy(a, spec.name, used, ports)) for a in op.angles]
+        for angle in angles:
+            _check_representable(angle, op)
         circ.add_gate(PYTKET_GATES[op.name], angles, list(op.qubits))
     # Parameters that no gate uses are still the block's: give them symbols too, so that
     # every declared element is accounted for (passes report them as dropped).
@@ -96,6 +98,24 @@ def block_circuit(spec: BlockSpec, first_port: int = 0) -> tuple[Circuit, tuple[
     order.update({("input", n): len(spec.params) + k for k, (n, _) in enumerate(spec.inputs)})
     symbols = sorted(used.values(), key=lambda s: (order[(s.kind, s.name)], s.index))
     return circ, tuple(symbols)
+
+
+_STEPS = {sympy.floor: "floor", sympy.ceiling: "ceil", sympy.Mod: "%"}
+
+
+def _check_representable(angle, op) -> None:
+    """floor, ceil and % of a parameter or data input are steps: no derivative to train with,
+    and pytket cannot carry them as symbolic angles (it aborts the process). Refuse them here,
+    at the gate, rather than lose the user's run."""
+    if isinstance(angle, (int, float)) or not angle.free_symbols:
+        return
+    for kind, name in _STEPS.items():
+        if angle.has(kind):
+            from ..diagnostics import TypeMismatch
+            what = f"`{name}`" if name != "%" else "`%` (remainder)"
+            raise TypeMismatch(f"{what} of a parameter or data input cannot be a gate angle", op.span,
+                               hint="it is a step function (no gradient to train with); apply it to "
+                                    "constants only, or compute it before the data reaches the model")
 
 
 def circuit_symbols(circ: Circuit) -> set[str]:

@@ -232,3 +232,19 @@ def test_reference_evaluator_matches_analytic_values():
     th = 0.8
     y = evaluate(g, {"x": np.array([[th]])}, {})["y"][0]
     assert np.allclose(y, [1.0, math.cos(th), math.cos(th / 2) ** 2])
+
+
+@pytest.mark.parametrize("angle,name", [("floor(t[0] * x[0])", "`floor`"), ("ceil(t[0])", "`ceil`"),
+                                        ("t[0] % 2", "`%`")])
+def test_step_functions_of_symbols_are_refused_at_the_gate_not_a_crash(angle, name):
+    # pytket aborts the whole process on such symbolic angles; we must stop first, with a location.
+    from qml_compiler.diagnostics import TypeMismatch
+    from qml_compiler.frontend import load_source
+    from qml_compiler.ir import lower
+
+    src = ("model m { input x[1]; output y[1]; quantum c(x[1]) on q[1] { param t[1]; "
+           f"ry({angle}) q[0]; readout expval(Z[0]); }} forward {{ y = c(x); }} }}")
+    with pytest.raises(TypeMismatch, match=name) as e:
+        lower(load_source(src)["m"])
+    assert e.value.span is not None and e.value.span.line == 1
+    lower(load_source(src.replace("t[0]", "2.5").replace("x[0]", "1.5"))["m"])  # constants fold fine
