@@ -28,6 +28,21 @@ from .readout import pauli
 from .simulator import Cost, Simulator
 from .zne import ZNE, FoldPass, extrapolate, fold, fold_global, fold_local, noise_scale
 
-__all__ = ["NoiseModel", "Simulator", "Cost", "noisy_expectations", "with_noise", "NoisyRunner",
-           "block_bindings", "ReadoutMitigation", "ZNE", "FoldPass", "fold", "fold_global", "fold_local",
-           "noise_scale", "extrapolate", "pauli"]
+__all__ = [
+           "ZNE",
+           "Cost",
+           "FoldPass",
+           "NoiseModel",
+           "NoisyRunner",
+           "ReadoutMitigation",
+           "Simulator",
+           "block_bindings",
+           "extrapolate",
+           "fold",
+           "fold_global",
+           "fold_local",
+           "noise_scale",
+           "noisy_expectations",
+           "pauli",
+           "with_noise",
+]

@@ -29,8 +29,13 @@ def to_aer_noise_model(noise: NoiseModel | str, n_qubits: int | None = None, edg
     gate and qubit (and per coupled pair: `edges`, every pair by default), the form pytket's
     `AerBackend` requires (it reads the device's connectivity and error rates from it)."""
     try:
-        from qiskit_aer.noise import (NoiseModel as AerNoise, ReadoutError, amplitude_damping_error,
-                                      depolarizing_error, phase_damping_error)
+        from qiskit_aer.noise import NoiseModel as AerNoise
+        from qiskit_aer.noise import (
+            ReadoutError,
+            amplitude_damping_error,
+            depolarizing_error,
+            phase_damping_error,
+        )
     except ImportError as e:
         from .backend import BackendUnavailable
 

@@ -86,7 +86,7 @@ def get_backend(name: str, noise=None, n_qubits: int | None = None, edges=None, 
         if kind == "braket":
             return cls(device=device, **options)
         return cls(device, **options)
-    except Exception as e:  # the extensions raise their own types for missing accounts and tokens
+    except Exception as e:  # noqa: BLE001 - the extensions raise their own types for missing accounts and tokens
         hint = {"ibm": "save an IBM Quantum token once: QiskitRuntimeService.save_account(token=..., "
                        "channel='ibm_quantum_platform'), or pytket's set_ibmq_config(ibmq_api_token=...)",
                 "quantinuum": "log in with a Quantinuum account (QuantinuumBackend prompts, or pass api_handler)",
@@ -146,7 +146,7 @@ class BackendExecutor:
         try:  # compile once while symbolic, bind late
             compiled = [self._compile(c) for c in measured]
             late = True
-        except Exception:  # some passes (Qiskit's routing) refuse symbols: bind, then compile each
+        except Exception:  # noqa: BLE001 - some passes (Qiskit's routing) refuse symbols: bind, then compile each
             compiled, late = measured, False
         circuits = []
         for c in compiled:

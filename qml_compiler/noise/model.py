@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from typing import ClassVar
 
 from ..diagnostics import ConfigError, did_you_mean
 
@@ -95,17 +96,17 @@ class NoiseModel:
     def is_ideal(self) -> bool:
         return not (self.has_gate_noise or self.has_readout_noise)
 
-    def without_readout(self) -> "NoiseModel":
+    def without_readout(self) -> NoiseModel:
         return replace(self, readout01=0.0, readout10=0.0, readout_by_qubit=())
 
-    def without_gates(self) -> "NoiseModel":
+    def without_gates(self) -> NoiseModel:
         return replace(self, depol1=0.0, depol2=0.0, amp=0.0, phase=0.0, depol1_by_qubit=(),
                        depol2_by_edge=())
 
     # ---- construction ----------------------------------------------------------------------------
 
     @classmethod
-    def from_target(cls, target) -> "NoiseModel":
+    def from_target(cls, target) -> NoiseModel:
         """The noise of a target (a `Target`, catalogue name or device file) from its error rates.
 
         Gate errors are read as average gate infidelities and turned into depolarising
@@ -124,12 +125,12 @@ class NoiseModel:
                    depol2_by_edge=tuple((ab, _p_from_infidelity(r, 2)) for ab, r in e.gate_2q_by_edge),
                    readout_by_qubit=tuple(e.readout_by_qubit), source=f"target {t.name}")
 
-    SPEC_KEYS = {"depol1": "depol1", "depol2": "depol2", "amp": "amp", "phase": "phase",
+    SPEC_KEYS: ClassVar[dict] = {"depol1": "depol1", "depol2": "depol2", "amp": "amp", "phase": "phase",
                  "readout": None, "readout01": "readout01", "readout10": "readout10",
                  "virtual": "virtual"}
 
     @classmethod
-    def parse(cls, spec: str) -> "NoiseModel":
+    def parse(cls, spec: str) -> NoiseModel:
         """A model from a spec: `depol1=3e-4,depol2=1e-2,readout=2e-2` (keys: depol1, depol2, amp,
         phase, readout, readout01, readout10, virtual=Rz+...), a target name or device file
         (`heavy-hex-27`, `dev.json`), or a target followed by overrides
@@ -171,7 +172,7 @@ class NoiseModel:
         return replace(base, source=spec, **changes)
 
     @classmethod
-    def get(cls, spec) -> "NoiseModel":
+    def get(cls, spec) -> NoiseModel:
         """A `NoiseModel` as given, or parsed from a spec string; None is no noise."""
         if spec is None:
             return cls()

@@ -72,7 +72,7 @@ class Plan:
         self.circuit = c
         self.n = c.n_qubits
         self.device = [device_index(q) for q in c.qubits]
-        self.symbols = sorted((str(s) for s in c.free_symbols()))
+        self.symbols = sorted(str(s) for s in c.free_symbols())
         index = {s: j for j, s in enumerate(self.symbols)}
         self.program = Program.build(c, {}, index, fuse=False)
         qpos = {q: i for i, q in enumerate(c.qubits)}

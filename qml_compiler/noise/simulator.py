@@ -37,7 +37,7 @@ class Cost:
     shots: int = 0
     gates: int = 0
 
-    def add(self, other: "Cost") -> None:
+    def add(self, other: Cost) -> None:
         self.circuits += other.circuits
         self.shots += other.shots
         self.gates += other.gates
@@ -87,7 +87,7 @@ class Simulator:
         method = self.method_for(n)
         noisy_gates = sum(g.name not in self.noise.virtual for g in plan.gates)
         self.cost.add(Cost(B * len(settings), B * len(settings) * (shots or 0), B * len(settings) * noisy_gates))
-        dists, errs = [], []
+        dists = []
         if method == "density" or not self.noise.has_gate_noise:
             T = simulate_density(plan, X, self.noise, self.memory_limit) if method == "density" else None
             if T is None:  # trajectories without gate noise: one exact state vector each

@@ -98,7 +98,7 @@ def fold_global(circuit: Circuit, scale: float, noiseless=DEFAULT_NOISELESS) -> 
     if not n:
         return out
     k = int((scale - 1) // 2)
-    extra = int(round((scale - 1 - 2 * k) / 2 * n))
+    extra = round((scale - 1 - 2 * k) / 2 * n)
     if extra == n:
         k, extra = k + 1, 0
     everything = list(circuit.qubits)
@@ -132,7 +132,7 @@ def fold_local(circuit: Circuit, scale: float, seed: int = 0, noiseless=DEFAULT_
     cmds = circuit.get_commands()
     noisy = [i for i, cmd in enumerate(cmds) if _noisy(cmd, noiseless)]
     k = int((scale - 1) // 2)
-    extra = int(round((scale - 1 - 2 * k) / 2 * len(noisy)))
+    extra = round((scale - 1 - 2 * k) / 2 * len(noisy))
     folds = dict.fromkeys(noisy, k)
     if extra:
         for i in np.random.default_rng(seed).choice(noisy, size=min(extra, len(noisy)), replace=False):

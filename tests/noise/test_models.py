@@ -20,7 +20,7 @@ def moons():
 
 def test_block_without_noise_equals_the_runtime(moons):
     cm, params, x = moons
-    (node, runner), = cm.runners.items()
+    (runner,) = cm.runners.values()
     block = runner.block
     assert isinstance(block, QuantumBlock)
     want, _ = runner.forward(params, [x], 6)

@@ -122,6 +122,7 @@ def _aer_density(circuit: Circuit, nm: NoiseModel):
     qiskit_aer = pytest.importorskip("qiskit_aer", reason="Qiskit Aer is an optional extra (pip install '.[noise]')")
     pytest.importorskip("pytket.extensions.qiskit", reason="pytket-qiskit is an optional extra")
     from pytket.extensions.qiskit import tk_to_qiskit
+
     from qml_compiler.noise.aer import to_aer_noise_model
 
     qc = tk_to_qiskit(circuit)
