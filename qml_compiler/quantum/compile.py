@@ -250,7 +250,7 @@ def _pytket_placement(kind: str, circ: Circuit, target: Target) -> dict[int, int
     from pytket.placement import GraphPlacement, LinePlacement
 
     arch = target.architecture()
-    placer = (GraphPlacement(arch, maximum_matches=1000, timeout=500, maximum_pattern_gates=200)
+    placer = (GraphPlacement(arch, maximum_matches=200, timeout=20000, maximum_pattern_gates=200)
               if kind == "graph" else LinePlacement(arch))
     try:
         mapping = placer.get_placement_map(circ)
@@ -287,7 +287,9 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         m = _pytket_placement("line", circ, target)
         if m:
             candidates.append(("line", m))
-    if placement == "identity" or not candidates:
+    if placement == "identity" or not candidates or (placement == "auto" and len(candidates) < 3):
+        # Where the shape-aware and pytket placements found little (a block as large as the
+        # device), the trivial placement is a candidate too: it sometimes routes best.
         candidates.append(("identity", identity))
     best, tried = None, []
     seen: set = set()
