@@ -138,6 +138,8 @@ def train(model, data=None, *, model_name: str | None = None, out: str | None = 
         _write_atomic(os.path.join(run_dir, "config.json"), json.dumps(
             {"model": cm.name, "model_file": file, "config": cfg, "data": prep.info,
              "task": prep.task.to_json(), "scaler": prep.scaler.to_json()}, indent=2, default=str) + "\n")
+    if ckpt_path:
+        ckpt.remove_stale(ckpt_path)
     trainer = Trainer(cm, cfg, prep, run_dir, quiet=quiet, log=log, model_file=file, checkpoint_path=ckpt_path)
     if meta is not None:
         trainer.restore(meta, arrays)

@@ -96,6 +96,18 @@ def save(path: str, meta: dict, arrays: dict[str, np.ndarray]) -> None:
         pass
 
 
+def remove_stale(path: str) -> None:
+    """Remove temporary files that a killed write left beside `path` (never a complete checkpoint)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(folder):
+        for name in os.listdir(folder):
+            if name.startswith(".ckpt-") and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except OSError:
+                    pass
+
+
 def load(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     """(meta, arrays) of a checkpoint; CheckpointError if it is missing, damaged or of another
     format version."""
