@@ -18,13 +18,14 @@ model iris {
     }
 
     train {
-        data = iris();
+        data = iris();                      // scikit-learn's copy (pip install 'qml-compiler[train]')
         scale = standard;
-        validation_split = 0.2;
+        test_split = 0.3;
         loss = cross_entropy;
-        optimizer = adam(lr=0.05);
-        epochs = 40;
+        optimizer = adam(lr=0.1);
+        schedule = cosine;
+        epochs = 60;
         batch_size = 16;
-        seed = 1;
+        seed = 0;
     }
 }

@@ -30,7 +30,8 @@ model moons {
     }
 
     train {
-        data = moons(n_samples=256, noise=0.1, seed=0);
+        data = moons(n_samples=500, noise=0.1, seed=0);
+        test_split = 0.3;                   // stratified, with the seed below
         scale = standard;
         loss = cross_entropy;
         optimizer = adam(lr=0.05);
