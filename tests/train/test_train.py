@@ -190,3 +190,30 @@ def test_run_folder_contents(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["test"]["accuracy"] == r.test["accuracy"]
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+
+
+TWO_QUBITS = raw_model(2, "expval(Z0), expval(Z1)").replace("on q[1]", "on q[2]").replace(
+    "[2, 1, 3]", "[2, 2, 3]").replace("layers=2);", "layers=2, entangle=line);")
+
+
+def test_training_on_a_targets_compiled_circuits(tmp_path):
+    """The routed, rebased circuits of a target are the logical circuit up to a relabelling of
+    qubits, so exact training on them follows the logical training to rounding error; the
+    checkpoint records the target, and evaluation compiles for it again."""
+    logical = train(TWO_QUBITS, epochs=2)
+    native = train(TWO_QUBITS, epochs=2, target="heavy-hex-27", out=str(tmp_path))
+    assert native.config["target"] == "heavy-hex-27" and native.predictor.cm.target == "heavy-hex-27"
+    assert all(np.allclose(native.params[k], logical.params[k], atol=1e-9) for k in logical.params)
+    from qml_compiler.train import checkpoint as ckpt, evaluate
+    meta, _ = ckpt.load(str(tmp_path / "checkpoint.npz"))
+    assert meta["target"] == "heavy-hex-27"
+    assert evaluate(TWO_QUBITS, str(tmp_path / "checkpoint.npz"))["accuracy"] == native.test["accuracy"]
+    shots = train(TWO_QUBITS, epochs=1, target="line-4", shots=100)
+    assert shots.config["gradient"] == "parameter_shift" and np.isfinite(shots.history[-1]["loss"])
+
+
+def test_an_unknown_target_is_a_clear_error():
+    from qml_compiler.diagnostics import QmlError
+    with pytest.raises(QmlError) as e:
+        train(TINY, epochs=1, target="heavy-hex-28")
+    assert "heavy-hex-28" in str(e.value) and "Traceback" not in e.value.render()
