@@ -23,7 +23,7 @@ expectation under depolarising noise, or fitted when None).
     >>> noise_scale(c, fold_global(c, 3))
     3.0
     >>> richardson([1, 2, 3], np.array([3.0, 5.0, 7.0]))   # 2s + 1 at s = 0
-    1.0000000000000004
+    1.0
 """
 
 from __future__ import annotations
