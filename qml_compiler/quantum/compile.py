@@ -155,8 +155,7 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
     t0 = time.perf_counter()
     logical = circuit.copy()
     optimised = circuit.copy()
-    cx_like = target.gates is None or bool({"cx", "cz", "ecr"} & set(target.two_qubit_gates))
-    levels.optimise_pass(opt_level, cx_like).apply(optimised)
+    levels.optimise_pass(opt_level, _cx_like(target)).apply(optimised)
     for point, p in hooks:
         if point == "optimise":
             p.apply(optimised)
@@ -179,6 +178,11 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
         _MEMORY[key] = cc
         _store_cached(key, cc)
     return cc
+
+
+def _cx_like(target: Target) -> bool:
+    """Whether CX-based resynthesis suits the target's entangling gate."""
+    return target.gates is None or bool({"cx", "cz", "ecr"} & set(target.two_qubit_gates))
 
 
 def _user_passes(user_passes) -> list[tuple[str, BasePass]]:
@@ -228,7 +232,7 @@ def _route(circ: Circuit, placement: dict[int, int], target: Target, opt_level: 
     routed = cu.circuit
     swaps = routed.n_gates_of_type(OpType.SWAP)
     DecomposeSwapsToCXs(arch).apply(routed)
-    levels.cleanup_pass(opt_level).apply(routed)
+    levels.cleanup_pass(opt_level, _cx_like(target)).apply(routed)
     final = {logical: cu.final_map[Node(p)].index[0] for logical, p in placement.items()}
     _keep_only_used(routed, set(final.values()))
     probe = routed.copy()
@@ -271,7 +275,7 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
     identity = {q: q for q in range(n)}
     if target.all_to_all:
         c = _renamed(circ, identity)
-        levels.cleanup_pass(opt_level).apply(c)
+        levels.cleanup_pass(opt_level, _cx_like(target)).apply(c)
         return {"routed": c, "initial": identity, "final": dict(identity), "swaps": 0,
                 "name": "identity", "candidates": []}
     candidates: list[tuple[str, dict[int, int]]] = []
