@@ -180,7 +180,9 @@ def cmd_train(args) -> int:
     if args.plot is not None:
         from .plot import plot_curves
         path = os.path.join(out, "curves.png") if args.plot is True else args.plot
-        written.append(plot_curves(result.history, path, title=f"{result.predictor.cm.name}"))
+        target = result.config.get("target")
+        title = result.predictor.cm.name + (f" on {target}" if target else "")
+        written.append(plot_curves(result.history, path, title=title))
     print("wrote " + ", ".join(written))
     return EXIT_OK
 

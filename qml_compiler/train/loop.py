@@ -354,7 +354,8 @@ class Trainer:
                 if es and self.bad_epochs >= es["patience"]:
                     self.stopped = True
                 if not self.quiet:
-                    progress.write(epoch_line(row, cfg["epochs"]) + ("  (stopping early)" if self.stopped else ""))
+                    previous = self.history[-2] if len(self.history) > 1 else None
+                    progress.write(epoch_line(row, cfg["epochs"], previous) + ("  (stopping early)" if self.stopped else ""))
                 self._write_logs()
                 last = self.epoch >= cfg["epochs"] or self.stopped
                 if not last and "epochs" in every and self.epoch % every["epochs"] == 0:

@@ -103,11 +103,13 @@ def metrics_jsonl(history: list[dict]) -> str:
     return "".join(json.dumps(row) + "\n" for row in history)
 
 
-def epoch_line(row: dict, epochs: int) -> str:
+def epoch_line(row: dict, epochs: int, previous: dict | None = None) -> str:
+    """`epoch 3/30  loss 0.1762  accuracy 0.9657  0.04s` (the epoch's own time, metrics included)."""
     parts = [f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}"]
     for k, v in row.items():
         if k in ("epoch", "step", "time", "lr"):
             continue
         parts.append(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}")
-    parts.append(f"{row['time']:.1f}s")
+    seconds = row["time"] - (previous["time"] if previous else 0.0)
+    parts.append(f"{seconds:.2f}s")
     return "  ".join(parts)
