@@ -25,23 +25,23 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import datetime
+import json
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from qml_compiler import __version__  # noqa: E402
-from qml_compiler.train import train  # noqa: E402
-from qml_compiler.train.datasets import REUPLOAD_PROBLEMS  # noqa: E402
+from qml_compiler import __version__
+from qml_compiler.train import train
+from qml_compiler.train.datasets import REUPLOAD_PROBLEMS
 
 RESULTS = ROOT / "benchmarks" / "results"
 REUPLOAD = [*REUPLOAD_PROBLEMS]
@@ -100,8 +100,8 @@ def write(results: list[dict], meta: dict) -> None:
     lines = [
         "# Quality bar: test accuracy of trained example models",
         "",
-        f"`{meta['command']}` on {meta['date']} ({meta['machine']}; Python {meta['python']}, numpy "
-        f"{meta['numpy']}, scikit-learn {meta['sklearn']}, qml_compiler {meta['qml_compiler']}). One thread.",
+        (f"`{meta['command']}` on {meta['date']} ({meta['machine']}; Python {meta['python']}, numpy "
+         f"{meta['numpy']}, scikit-learn {meta['sklearn']}, qml_compiler {meta['qml_compiler']}). One thread."),
         "",
         "| case | model (file) | params | train / test | epochs | train acc | **test acc** | MLP(32,32) test acc | bar | met | train s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -129,9 +129,10 @@ def main() -> int:
     ap.add_argument("--mlp-seeds", type=int, default=5)
     args = ap.parse_args()
     import sklearn
-    meta = {"command": "python benchmarks/quality.py" + (f" --cases {args.cases}" if args.cases != ",".join(CASES) else ""),
-            "date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": f"{platform.machine()}, "
-            f"{os.cpu_count()} cores", "python": platform.python_version(), "numpy": np.__version__,
+    command = "python benchmarks/quality.py" + (f" --cases {args.cases}" if args.cases != ",".join(CASES) else "")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    meta = {"command": command, "date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine,
+            "python": platform.python_version(), "numpy": np.__version__,
             "sklearn": sklearn.__version__, "qml_compiler": __version__}
     results = []
     for name in args.cases.split(","):

@@ -26,7 +26,7 @@ The pieces, one idea per module:
 `docs/training.md` is the guide.
 """
 
-__all__ = ["train", "evaluate", "predict", "load_trained", "load_data", "Dataset", "TrainResult"]
+__all__ = ["Dataset", "TrainResult", "evaluate", "load_data", "load_trained", "predict", "train"]
 
 
 def __getattr__(name):

@@ -23,9 +23,9 @@ import numpy as np
 from ..diagnostics import ConfigError
 from . import checkpoint as ckpt
 from .config import parse_value, resolve
-from .data import Dataset, Scaler, load_data, normalise_spec
-from .errors import CheckpointError, DataError, at
-from .loop import Trainer, TrainResult, check_resume, default_metrics, prepare
+from .data import Dataset, Scaler, absolute_paths, load_data, normalise_spec
+from .errors import CheckpointError, at
+from .loop import Trainer, TrainResult, check_resume, prepare
 from .predictor import Predictor, check_width
 from .task import Task
 
@@ -102,6 +102,9 @@ def train(model, data=None, *, model_name: str | None = None, out: str | None = 
         overrides["data"] = {"name": "<arrays>"}
     overrides.update(given)
     overrides.update(_parse_settings(settings))
+    for key in ("data", "data.test", "data.validation"):  # relative to where the person is
+        if key in overrides:
+            overrides[key] = absolute_paths(overrides[key])
     cfg = resolve(raw, overrides)
     if cm is not None:
         tname = _target_name(cm)

@@ -146,7 +146,8 @@ def check_model(meta: dict, cm, path: str) -> None:
         return
     diffs = []
     if theirs.get("name") != cm.name:
-        diffs.append(f"it is of model `{theirs.get('name')}`, not `{cm.name}`")
+        raise CheckpointError(f"`{path}` does not belong to model `{cm.name}`: it is of model `{theirs.get('name')}`",
+                              at(path), hint="pass the model file (and --model) the checkpoint was trained with")
     mine_p = {k: list(shape) for k, (shape, _) in cm.param_specs.items()}
     their_p = theirs.get("params", {})
     for k in sorted(set(mine_p) | set(their_p)):

@@ -99,8 +99,7 @@ def parse_assignment(text: str) -> tuple[str, object]:
         raise ConfigError(f"`--set {text}`: expected KEY=VALUE, e.g. --set train.epochs=10")
     key, value = text.split("=", 1)
     key = key.strip()
-    if key.startswith("train."):
-        key = key[len("train."):]
+    key = key.removeprefix("train.")
     check_key(key, f"--set {text}")
     return key, parse_value(value)
 

@@ -54,7 +54,7 @@ class Dataset:
     def is_classification(self) -> bool:
         return self.classes is not None
 
-    def subset(self, idx) -> "Dataset":
+    def subset(self, idx) -> Dataset:
         return replace(self, X=self.X[idx], y=None if self.y is None else self.y[idx],
                        lines=None if self.lines is None else self.lines[idx])
 
@@ -98,7 +98,7 @@ def encode_labels(raw, source: str, where, task: str | None = None, classes: lis
         for i, v in enumerate(raw):
             k = _key(v)
             if k not in index:
-                raise DataError(f"{source}: {where(i)}: label `{v}` is not one of the classes the model "
+                raise DataError(f"{where(i)}: label `{v}` is not one of the classes the model "
                                 f"was trained on ({', '.join(map(str, classes))})", at(source))
             y[i] = index[k]
         return y, list(classes)
@@ -106,7 +106,7 @@ def encode_labels(raw, source: str, where, task: str | None = None, classes: lis
     if all(f is not None for f in numbers):
         for i, f in enumerate(numbers):
             if not math.isfinite(f):
-                raise DataError(f"{source}: {where(i)}: the label is {raw[i]!s}, not a finite number",
+                raise DataError(f"{where(i)}: the label is {raw[i]!s}, not a finite number",
                                 at(source), hint="remove or fix that row")
         values = np.asarray(numbers, dtype=float)
         integral = bool(np.all(values == np.round(values)))
@@ -118,12 +118,12 @@ def encode_labels(raw, source: str, where, task: str | None = None, classes: lis
         return np.array([index[f] for f in numbers], dtype=np.intp), classes
     if task == "regression":
         i = next(i for i, f in enumerate(numbers) if f is None)
-        raise DataError(f"{source}: {where(i)}: the label `{raw[i]}` is not a number, but the task is "
+        raise DataError(f"{where(i)}: the label `{raw[i]}` is not a number, but the task is "
                         "a regression", at(source))
     texts = [str(v).strip() for v in raw]
     empty = next((i for i, t in enumerate(texts) if t == ""), None)
     if empty is not None:
-        raise DataError(f"{source}: {where(empty)}: the label is empty", at(source),
+        raise DataError(f"{where(empty)}: the label is empty", at(source),
                         hint="give every row a label, or remove the row")
     classes = sorted(set(texts))
     index = {c: i for i, c in enumerate(classes)}
@@ -137,7 +137,7 @@ def _pick_column(spec, header: list[str], path: str, what: str) -> int:
         raise ConfigError(f"{what} must be a column name or a 0-based index, got {spec!r}")
     if isinstance(spec, (int, np.integer)):
         if not -len(header) <= spec < len(header):
-            raise DataError(f"{path}: there is no column {spec} ({what}); the file has {len(header)} "
+            raise DataError(f"there is no column {spec} ({what}); the file has {len(header)} "
                             f"columns (0 to {len(header) - 1})", at(path))
         return int(spec) % len(header)
     name = str(spec)
@@ -146,7 +146,7 @@ def _pick_column(spec, header: list[str], path: str, what: str) -> int:
     lowered = [h.lower() for h in header]
     if name.lower() in lowered:
         return lowered.index(name.lower())
-    raise DataError(f"{path}: no column `{name}` ({what}); the columns are {', '.join(header)}", at(path),
+    raise DataError(f"no column `{name}` ({what}); the columns are {', '.join(header)}", at(path),
                     hint=did_you_mean(name, header))
 
 
@@ -167,28 +167,28 @@ def read_csv(path: str, label=None, features=None, header: bool = True, delimite
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = [(r, line) for r, line in _rows(csv.reader(f, delimiter=delimiter))]
     except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})", at(path),
+        raise DataError(f"not a UTF-8 text file ({e.reason} at byte {e.start})", at(path),
                         hint="save it as UTF-8 CSV") from None
     except csv.Error as e:
-        raise DataError(f"{path}: not a readable CSV file: {e}", at(path)) from None
+        raise DataError(f"not a readable CSV file: {e}", at(path)) from None
     if not rows:
-        raise DataError(f"{path}: the file is empty", at(path), hint="a CSV file with a header line and "
+        raise DataError("the file is empty", at(path), hint="a CSV file with a header line and "
                         "one line per sample")
     if header:
         names = [h.strip() for h in rows[0][0]]
         body = rows[1:]
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
-            raise DataError(f"{path}: line 1: column `{dup}` appears twice in the header", at(path, 1, 1))
+            raise DataError(f"line 1: column `{dup}` appears twice in the header", at(path, 1, 1))
     else:
         names = [str(i) for i in range(len(rows[0][0]))]
         body = rows
     if not body:
-        raise DataError(f"{path}: no data rows after the header", at(path))
+        raise DataError("no data rows after the header", at(path))
     width = len(names)
     for r, line in body:
         if len(r) != width:
-            raise DataError(f"{path}: line {line}: {len(r)} cells, but the header has {width} columns",
+            raise DataError(f"line {line}: {len(r)} cells, but the header has {width} columns",
                             at(path, line, 1), hint="every line needs one value per column")
     # the label column
     label_col = None
@@ -208,30 +208,30 @@ def read_csv(path: str, label=None, features=None, header: bool = True, delimite
             features = [features]
         cols = [_pick_column(c, names, path, "a feature column") for c in features]
         if label_col is not None and label_col in cols:
-            raise DataError(f"{path}: column `{names[label_col]}` is both the label and a feature", at(path))
+            raise DataError(f"column `{names[label_col]}` is both the label and a feature", at(path))
     elif known_features is not None and all(n in names for n in known_features):
         cols = [names.index(n) for n in known_features]
     else:
         cols = [i for i in range(width) if i != label_col]
     if not cols:
-        raise DataError(f"{path}: no feature columns (the only column is the label `{names[label_col]}`)",
+        raise DataError(f"no feature columns (the only column is the label `{names[label_col]}`)",
                         at(path))
     X = np.empty((len(body), len(cols)))
     for k, (r, line) in enumerate(body):
         for j, c in enumerate(cols):
             cell = r[c].strip()
             if cell == "":
-                raise DataError(f"{path}: line {line}, column `{names[c]}`: the cell is empty",
+                raise DataError(f"line {line}, column `{names[c]}`: the cell is empty",
                                 at(path, line, 1), hint="fill in or remove missing values")
             try:
                 v = float(cell)
             except ValueError:
-                raise DataError(f"{path}: line {line}, column `{names[c]}`: `{cell}` is not a number",
+                raise DataError(f"line {line}, column `{names[c]}`: `{cell}` is not a number",
                                 at(path, line, 1),
                                 hint="features must be numbers; choose columns with data.features "
                                      "(--features) or the label with data.label (--label)") from None
             if not math.isfinite(v):
-                raise DataError(f"{path}: line {line}, column `{names[c]}`: the value is {cell}",
+                raise DataError(f"line {line}, column `{names[c]}`: the value is {cell}",
                                 at(path, line, 1), hint="remove or impute NaN and infinite values")
             X[k, j] = v
     raw = [r[label_col] for r, _ in body] if label_col is not None else None
@@ -259,21 +259,21 @@ def read_npz(path: str, label=None, features=None, need_label: bool = True):
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except Exception as e:  # zip, header and pickle errors all mean: not a usable .npz
-        raise DataError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})", at(path),
+    except Exception as e:  # noqa: BLE001 - zip, header and pickle errors all mean: not a usable .npz
+        raise DataError(f"not a readable .npz file ({type(e).__name__}: {e})", at(path),
                         hint="write it with numpy.savez(path, X=features, y=labels)") from None
     if not arrays:
-        raise DataError(f"{path}: the file holds no arrays", at(path))
+        raise DataError("the file holds no arrays", at(path))
 
     def pick(spec, defaults, what, required):
         if spec is not None:
             if spec not in arrays:
-                raise DataError(f"{path}: no array `{spec}` ({what}); the file holds {', '.join(arrays)}",
+                raise DataError(f"no array `{spec}` ({what}); the file holds {', '.join(arrays)}",
                                 at(path), hint=did_you_mean(str(spec), arrays))
             return spec
         found = next((k for k in defaults if k in arrays), None)
         if found is None and required:
-            raise DataError(f"{path}: no {what} array (looked for {', '.join(defaults)}); the file holds "
+            raise DataError(f"no {what} array (looked for {', '.join(defaults)}); the file holds "
                             f"{', '.join(arrays)}", at(path), hint=f"name it with data.{'features' if what == 'feature' else 'label'}=KEY")
         return found
 
@@ -283,17 +283,17 @@ def read_npz(path: str, label=None, features=None, need_label: bool = True):
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
-        raise DataError(f"{path}: array `{fkey}` has shape {list(X.shape)}; features must be (samples, "
+        raise DataError(f"array `{fkey}` has shape {list(X.shape)}; features must be (samples, "
                         "features)", at(path))
     if len(X) == 0:
-        raise DataError(f"{path}: array `{fkey}` has no rows", at(path))
+        raise DataError(f"array `{fkey}` has no rows", at(path))
     if X.dtype.kind not in "biuf":
-        raise DataError(f"{path}: array `{fkey}` holds {X.dtype} values, not numbers", at(path))
+        raise DataError(f"array `{fkey}` holds {X.dtype} values, not numbers", at(path))
     X = X.astype(float)
     bad = np.argwhere(~np.isfinite(X))
     if len(bad):
         i, j = bad[0]
-        raise DataError(f"{path}: array `{fkey}`, row {i}, column {j}: the value is {X[i, j]}", at(path),
+        raise DataError(f"array `{fkey}`, row {i}, column {j}: the value is {X[i, j]}", at(path),
                         hint="remove or impute NaN and infinite values")
     raw = None
     if lkey is not None:
@@ -301,7 +301,7 @@ def read_npz(path: str, label=None, features=None, need_label: bool = True):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1 or len(y) != len(X):
-            raise DataError(f"{path}: array `{lkey}` has shape {list(y.shape)}, but `{fkey}` has {len(X)} "
+            raise DataError(f"array `{lkey}` has shape {list(y.shape)}, but `{fkey}` has {len(X)} "
                             f"rows: labels must be ({len(X)},)", at(path))
         raw = y.tolist()
     return X, raw, [f"{fkey}[{j}]" for j in range(X.shape[1])], lkey, None
@@ -341,6 +341,38 @@ def normalise_spec(spec) -> dict:
                       f"got {spec!r}")
 
 
+def resolve_path(path: str, base_dir: str | None) -> str:
+    """A data path relative to `base_dir` (the model file's folder), shown relative to the working
+    folder where that is shorter."""
+    path = str(path)
+    if base_dir and not os.path.isabs(path):
+        path = os.path.normpath(os.path.join(base_dir, path))
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            return rel
+    return path
+
+
+def absolute_paths(spec):
+    """A spec with its file paths made absolute against the working folder (for data named on the
+    command line or in Python, which is relative to where the person is, not to the model)."""
+    if isinstance(spec, str) and not os.path.isabs(spec) and spec.lower().endswith((".csv", ".tsv", ".txt", ".npz")):
+        return os.path.abspath(spec)
+    if isinstance(spec, dict):
+        out = dict(spec)
+        if out.get("name") in ("csv", "npz", "file"):
+            if "path" in out and not os.path.isabs(str(out["path"])):
+                out["path"] = os.path.abspath(str(out["path"]))
+            if out.get("args") and isinstance(out["args"][0], str) and not os.path.isabs(out["args"][0]):
+                out["args"] = [os.path.abspath(out["args"][0]), *out["args"][1:]]
+        for k in ("test", "validation"):
+            if k in out:
+                out[k] = absolute_paths(out[k])
+        return out
+    return spec
+
+
 def load_data(spec, base_dir: str | None = None, classes: list | None = None, need_label: bool = True,
               known_features: list[str] | None = None, known_label: str | None = None) -> Dataset:
     """The data set a spec names (see the module docstring), with the generic options applied.
@@ -353,8 +385,7 @@ def load_data(spec, base_dir: str | None = None, classes: list | None = None, ne
         path = options.pop("path", None)
         if not path:
             raise ConfigError(f"`{name}(...)` needs a file path: {name}(\"data.{name}\")")
-        if base_dir and not os.path.isabs(path):
-            path = os.path.join(base_dir, path)
+        path = resolve_path(path, base_dir)
         unknown = [k for k in options if k not in FILE_OPTIONS]
         if unknown:
             raise ConfigError(f"unknown data option `{unknown[0]}` for a {name} file",
@@ -439,15 +470,15 @@ def from_arrays(X, y=None, task: str | None = None, classes: list | None = None,
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2 or len(X) == 0:
-        raise DataError(f"{source}: features must be a non-empty (samples, features) array, got shape "
+        raise DataError(f"features must be a non-empty (samples, features) array, got shape "
                         f"{list(X.shape)}", at(source))
     if X.dtype.kind not in "biuf":
-        raise DataError(f"{source}: features hold {X.dtype} values, not numbers", at(source))
+        raise DataError(f"features hold {X.dtype} values, not numbers", at(source))
     X = X.astype(float)
     bad = np.argwhere(~np.isfinite(X))
     if len(bad):
         i, j = bad[0]
-        raise DataError(f"{source}: row {i}, column {j}: the value is {X[i, j]}", at(source),
+        raise DataError(f"row {i}, column {j}: the value is {X[i, j]}", at(source),
                         hint="remove or impute NaN and infinite values")
     names = feature_names or [f"x{j}" for j in range(X.shape[1])]
     if y is None:
@@ -456,7 +487,7 @@ def from_arrays(X, y=None, task: str | None = None, classes: list | None = None,
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1 or len(y) != len(X):
-        raise DataError(f"{source}: labels have shape {list(y.shape)}, but there are {len(X)} samples: "
+        raise DataError(f"labels have shape {list(y.shape)}, but there are {len(X)} samples: "
                         f"give one label per sample", at(source))
     yv, cls = encode_labels(y.tolist(), source, lambda i: f"row {i}", task, classes)
     return Dataset(X, yv, names, "label", cls, source)
@@ -522,7 +553,7 @@ class Scaler:
     factor: np.ndarray | None = None
 
     @staticmethod
-    def create(kind: str, range_=None) -> "Scaler":
+    def create(kind: str, range_=None) -> Scaler:
         if kind not in SCALES:
             raise ConfigError(f"unknown scaling `{kind}`", hint=did_you_mean(str(kind), SCALES)
                               or "choose standard, minmax (with range=[lo, hi]) or none")
@@ -535,7 +566,7 @@ class Scaler:
             raise ConfigError(f"a range applies to `minmax` scaling, not `{kind}`")
         return Scaler(kind, (float(range_[0]), float(range_[1])))
 
-    def fit(self, X: np.ndarray) -> "Scaler":
+    def fit(self, X: np.ndarray) -> Scaler:
         if self.kind == "standard":
             std = X.std(axis=0)
             return replace(self, offset=X.mean(axis=0), factor=1.0 / np.where(std > 0, std, 1.0))
@@ -562,7 +593,7 @@ class Scaler:
                 "factor": None if self.factor is None else self.factor.tolist()}
 
     @staticmethod
-    def from_json(d: dict) -> "Scaler":
+    def from_json(d: dict) -> Scaler:
         return Scaler(d["kind"], tuple(d["range"]),
                       None if d["offset"] is None else np.asarray(d["offset"], dtype=float),
                       None if d["factor"] is None else np.asarray(d["factor"], dtype=float))

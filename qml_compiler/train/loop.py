@@ -31,7 +31,7 @@ from .errors import CheckpointError, DataError, at
 from .optim import clip_norm, lr_at, make_optimizer
 from .predictor import Predictor, check_width, model_inputs
 from .progress import Progress, epoch_line, metrics_csv, metrics_jsonl
-from .task import Task, pick_output
+from .task import Task
 
 
 class TrainingDiverged(QmlError):
@@ -87,7 +87,7 @@ def prepare(cm, cfg: dict, data=None, base_dir: str | None = None, output: str |
         extra = {k: spec.pop(k) for k in ("test", "validation") if k in spec}
     ds = _as_dataset(spec if data is None else data, base_dir)
     if ds.y is None:
-        raise DataError(f"{ds.source}: no labels to train on", at(ds.source),
+        raise DataError("no labels to train on", at(ds.source),
                         hint="name the label column with data.label (--label)")
     check_width(cm, ds)
     parts: dict[str, Dataset | None] = {}
@@ -103,7 +103,7 @@ def prepare(cm, cfg: dict, data=None, base_dir: str | None = None, output: str |
                             known_label=ds.label_name)
             check_width(cm, sub)
             if sub.y is None:
-                raise DataError(f"{sub.source}: the {part} set has no labels", at(sub.source))
+                raise DataError(f"the {part} set has no labels", at(sub.source))
             parts[part] = sub
     tr, va, te = split_indices(ds.y, len(ds), cfg["validation_split"], cfg["test_split"], cfg["seed"])
     train = ds.subset(tr)

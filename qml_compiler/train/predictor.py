@@ -26,7 +26,7 @@ def check_width(cm, ds: Dataset) -> None:
     if have != need:
         names = ", ".join(ds.feature_names[:8]) + (", ..." if len(ds.feature_names) > 8 else "")
         ins = ", ".join(f"{k}[{w}]" for k, w in cm.inputs.items())
-        raise DataError(f"{ds.source}: the data has {have} feature column{'s' * (have != 1)} ({names}), but model "
+        raise DataError(f"the data has {have} feature column{'s' * (have != 1)} ({names}), but model "
                         f"`{cm.name}` takes {need} (input {ins})", at(ds.source),
                         hint="choose the feature columns with data.features=[...] (--features a,b), or use "
                              "pca=N to reduce them" if have > need else "the model needs more features")
@@ -81,7 +81,7 @@ class Predictor:
         """Loss and metrics on a labelled data set; a classifier's also has `confusion` (rows: true
         class, columns: predicted)."""
         if ds.y is None:
-            raise DataError(f"{ds.source}: no labels to evaluate against", at(ds.source),
+            raise DataError("no labels to evaluate against", at(ds.source),
                             hint="name the label column with data.label (--label)")
         if not scaled:
             check_width(self.cm, ds)

@@ -62,7 +62,7 @@ class Task:
     # ---- construction --------------------------------------------------------------------------
 
     @staticmethod
-    def create(cm, output: str | None, ds: Dataset, loss: dict | None) -> "Task":
+    def create(cm, output: str | None, ds: Dataset, loss: dict | None) -> Task:
         output = pick_output(cm, output)
         width = cm.outputs[output]
         kind = output_kind(cm, output)
@@ -136,7 +136,7 @@ class Task:
                 "n_classes": self.n_classes, "label_values": self.label_values, "bloch": self.bloch}
 
     @staticmethod
-    def from_json(d: dict) -> "Task":
+    def from_json(d: dict) -> Task:
         return Task(d["kind"], d["loss"], d["output"], d["width"], d["n_classes"], d["label_values"], d["bloch"])
 
     # ---- training ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ column."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qml_compiler.diagnostics import ConfigError
 from qml_compiler.train.data import Scaler, from_arrays, load_data, pca, split_indices

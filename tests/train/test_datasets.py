@@ -73,7 +73,7 @@ def test_parity_lists_every_bit_string_once():
     ds = generate("parity", n_bits=3)
     assert ds.X.tolist()[:3] == [[0, 0, 0], [0, 0, 1], [0, 1, 0]]
     assert len({tuple(r) for r in ds.X.tolist()}) == 8
-    assert ds.y.tolist() == [bin(i).count("1") % 2 for i in range(8)]
+    assert ds.y.tolist() == [i.bit_count() % 2 for i in range(8)]
     assert generate("parity", n_bits=5, n_samples=40, seed=1).X.shape == (40, 5)
 
 

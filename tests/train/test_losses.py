@@ -3,10 +3,11 @@ ones."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qml_compiler.train import losses as L
 from qml_compiler.runtime import losses as R
+from qml_compiler.train import losses as L
 
 
 def fd(loss, out, t, eps=1e-6):

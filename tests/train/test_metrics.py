@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qml_compiler.train.metrics import classification_metrics, confusion, format_confusion, regression_metrics
 

@@ -21,12 +21,12 @@ def test_adam_follows_kingma_and_ba():
     for t in range(1, 6):
         g = {k: rng.normal(size=x.shape) for k, x in p.items()}
         opt.step(p, g, 0.1)
-        for k in ref:
-            m[k] = 0.9 * m[k] + 0.1 * g[k]
-            v[k] = 0.99 * v[k] + 0.01 * g[k] ** 2
+        for k, gk in g.items():
+            m[k] = 0.9 * m[k] + 0.1 * gk
+            v[k] = 0.99 * v[k] + 0.01 * gk ** 2
             ref[k] = ref[k] - 0.1 * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(v[k] / (1 - 0.99 ** t)) + 1e-8)
-        for k in ref:
-            assert np.allclose(p[k], ref[k], rtol=1e-14, atol=1e-15)
+        for k, r in ref.items():
+            assert np.allclose(p[k], r, rtol=1e-14, atol=1e-15)
     # the first step moves every parameter by lr in the direction against its gradient
     opt = make_optimizer(cfg, SPECS)
     q = {"w": np.zeros(2), "b": np.zeros(1)}

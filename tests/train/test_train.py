@@ -49,7 +49,7 @@ def _interrupt_at(monkeypatch, step):
 
 @pytest.mark.parametrize("every,stop", [("steps(2)", 7), ("steps(3)", 5), ("1", 12)])
 def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch, every, stop):
-    settings = dict(epochs=4, validation_split=0.2, checkpoint_every=every, early_stopping=10)
+    settings = {"epochs": 4, "validation_split": 0.2, "checkpoint_every": every, "early_stopping": 10}
     whole = train(TINY, out=str(tmp_path / "a"), **settings)
     _interrupt_at(monkeypatch, stop)  # 5 steps per epoch: stops mid-epoch or at an epoch's start
     with pytest.raises(KeyboardInterrupt):
@@ -132,8 +132,8 @@ def test_the_gradient_of_a_training_step_is_the_losss_gradient():
     cm = qc.compile(TINY)
     r = train(cm, epochs=1, batch_size=48, optimizer="sgd(lr=0.5)")  # one full-batch step
     tr = train(cm, epochs=1, batch_size=48, lr=1e-300, optimizer="sgd")
-    from qml_compiler.train.loop import prepare
     from qml_compiler.train.config import resolve
+    from qml_compiler.train.loop import prepare
     prep = prepare(cm, resolve(cm.ir.graph["train"]), None)
     p0 = cm.init_params(0)
     X, y = prep.train.X, prep.train.y
@@ -204,7 +204,8 @@ def test_training_on_a_targets_compiled_circuits(tmp_path):
     native = train(TWO_QUBITS, epochs=2, target="heavy-hex-27", out=str(tmp_path))
     assert native.config["target"] == "heavy-hex-27" and native.predictor.cm.target == "heavy-hex-27"
     assert all(np.allclose(native.params[k], logical.params[k], atol=1e-9) for k in logical.params)
-    from qml_compiler.train import checkpoint as ckpt, evaluate
+    from qml_compiler.train import checkpoint as ckpt
+    from qml_compiler.train import evaluate
     meta, _ = ckpt.load(str(tmp_path / "checkpoint.npz"))
     assert meta["target"] == "heavy-hex-27"
     assert evaluate(TWO_QUBITS, str(tmp_path / "checkpoint.npz"))["accuracy"] == native.test["accuracy"]
