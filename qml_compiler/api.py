@@ -39,7 +39,13 @@ def compile(source: str, model: str | None = None, opt_level: int = 2, passes: s
     if not looks_like_source and not os.path.exists(source):
         from .diagnostics import FileError
         raise FileError(f"no such file: `{source}`")
-    models = load_source(source) if looks_like_source else load_file(source)
+    tgt = None
+    if target is not None:
+        from .quantum.targets import get_target
+        tgt = get_target(target)
+    from .frontend.native import resolving_for
+    with resolving_for(tgt) as native_choices:
+        models = load_source(source) if looks_like_source else load_file(source)
     spec = select_model(models, model, "<source>" if looks_like_source else source)
     graph = lower(spec)
     pm = PassManager.from_pipeline(passes) if passes is not None else PassManager.for_level(opt_level)
@@ -48,18 +54,19 @@ def compile(source: str, model: str | None = None, opt_level: int = 2, passes: s
     report: dict = {"passes": pm.records, "facts": ctx.facts}
     compiled = None
     if target is not None:
-        from .quantum.blocks import compile_graph
+        from .quantum.blocks import compile_graph, native_layouts
         from .quantum.report import block_report, report_json, target_report
-        from .quantum.targets import get_target
 
         if execute not in ("compiled", "logical"):
             raise QmlError(f"unknown execute mode `{execute}`", hint="choose compiled or logical")
-        tgt = get_target(target)
         level = opt_level if passes is None else 2
+        fixed, native = native_layouts(spec, native_choices)
         runnable, compiled, checks = compile_graph(graph, tgt, opt_level=level, seed=seed,
                                                    placement=placement, user_passes=circuit_passes,
-                                                   verify=verify)
-        blocks = [block_report(graph.nodes[n]["op"].name, cc, checks.get(n)) for n, cc in compiled.items()]
+                                                   verify=verify, fixed=fixed)
+        blocks = [block_report(graph.nodes[n]["op"].name, cc, checks.get(n),
+                               native=_native_of(graph.nodes[n]["op"].name, native))
+                  for n, cc in compiled.items()]
         report["quantum"] = report_json(spec.name, [target_report(spec.name, tgt, level, blocks)])
         if execute == "compiled":
             graph = runnable
@@ -67,3 +74,7 @@ def compile(source: str, model: str | None = None, opt_level: int = 2, passes: s
     cm.target = None if target is None else report["quantum"]["targets"][0]["target"]["name"]
     cm.compiled = compiled or {}
     return cm
+
+
+def _native_of(block: str, native: dict[str, list[dict]]) -> list[dict]:
+    return [c for part in block.split("+") for c in native.get(part, [])]

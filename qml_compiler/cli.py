@@ -66,6 +66,19 @@ def _load_graph(args):
     return lower(select_model(models, args.model, args.file))
 
 
+def _build_for(args, target):
+    """(graph after the pass pipeline, model spec, native-entanglement choices) with the file
+    elaborated for `target`: `entangle=native*` takes its pairs from the target's couplers."""
+    from .frontend import load_file, select_model
+    from .frontend.native import resolving_for
+    from .ir import lower
+    from .passes import PassContext
+
+    with resolving_for(target) as choices:
+        spec = select_model(load_file(args.file), args.model, args.file)
+    return _pipeline(args, printer=lambda *a, **k: None).run(lower(spec), PassContext()), spec, choices
+
+
 def _pipeline(args, printer=print):
     """The pass manager the command line asks for: a level or an explicit pipeline, plus
     `--pass` additions at their positions."""
@@ -105,7 +118,7 @@ def cmd_compile(args) -> int:
         from .quantum.commands import compile_for_targets
         if args.time_passes:
             print(pm.timing_report())
-        return compile_for_targets(args, out, out.graph["model"])
+        return compile_for_targets(args, lambda target: _build_for(args, target), out.graph["model"])
     if args.emit or args.verify:
         raise _usage(f"--{'emit' if args.emit else 'verify'} needs --target (a circuit is emitted or verified "
                      "for a target; `--target ideal` keeps the logical gates)")
@@ -159,6 +172,9 @@ def cmd_inspect(args) -> int:
     g = _load_graph(args)
     if args.circuit:
         from .quantum.commands import inspect_circuit
+        if args.target:
+            from .quantum.targets import get_target
+            return inspect_circuit(args, _build_for(args, get_target(args.target))[0])
         return inspect_circuit(args, _pipeline(args).run(g, PassContext()))
     if args.stage or args.target:
         raise _usage("--stage and --target go with --circuit BLOCK")

@@ -79,6 +79,7 @@ from ..diagnostics import (QubitError, ShapeError, Span, TypeMismatch, UnknownNa
                            did_you_mean)
 from .ast import BinOp, Call, Neg, Num
 from .model import FUNCTIONS, Angle, GateOp, InputRef, ParamRef, add, mul, neg
+from .native import NATIVE_WORDS, native_pairs
 
 __all__ = ["DataVec", "ParamTensor", "Word", "TEMPLATES", "expand_template"]
 
@@ -332,18 +333,23 @@ def _pairs(a: _Args, key: str) -> list[tuple[int, int]]:
     """An entanglement pattern: line, ring, full, none, or a list of qubit pairs."""
     v, span = a[key]
     n = a.n
-    allowed = "`line`, `ring`, `full`, `none` or a list of pairs such as `[(0, 1), (1, 2)]`"
+    allowed = ("`line`, `ring`, `full`, `none`, `native`, `native_ring`, `native_all` or a list of "
+               "pairs such as `[(0, 1), (1, 2)]`")
     if v is None or isinstance(v, Word):
         name = "none" if v is None else v.name
         if name == "none":
             return []
+        if name in NATIVE_WORDS:
+            def fail(message, hint):
+                raise a.error(QubitError, message, span, hint=hint)
+            return native_pairs(name, n, a.span, fail)
         if name == "line":
             return [(i, i + 1) for i in range(n - 1)]
         if name == "ring":
             return [(i, i + 1) for i in range(n - 1)] + ([(n - 1, 0)] if n > 2 else [])
         if name == "full":
             return [(i, j) for i in range(n) for j in range(i + 1, n)]
-        hint = did_you_mean(name, ["line", "ring", "full", "none"])
+        hint = did_you_mean(name, ["line", "ring", "full", "none", *NATIVE_WORDS])
         raise a.error(TypeMismatch, f"does not accept {_describe(v)} for `{key}`", span,
                       hint=(hint + "; " if hint else "") + f"`{key}` is {allowed}")
     if not isinstance(v, (list, tuple)):

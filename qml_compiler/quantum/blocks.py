@@ -23,8 +23,11 @@ from .targets import get_target
 
 
 def compile_graph(graph: nx.DiGraph, target, opt_level: int = 2, seed: int = 0, placement: str = "auto",
-                  user_passes=(), verify: bool = False):
-    """(graph with compiled blocks, {node: CompiledCircuit}, {node: EquivalenceReport})."""
+                  user_passes=(), verify: bool = False, fixed: dict[str, dict[int, int]] | None = None):
+    """(graph with compiled blocks, {node: CompiledCircuit}, {node: EquivalenceReport}).
+
+    `fixed` gives, per block name as written, the physical qubit of each of its qubits (native
+    entanglement chose them); a fused block `a+b` takes its parts' choices."""
     from .equivalence import check
 
     target = get_target(target)
@@ -40,14 +43,32 @@ def compile_graph(graph: nx.DiGraph, target, opt_level: int = 2, seed: int = 0, 
                 f"block `{b.name}` passes its quantum state to another block, which cannot be compiled "
                 f"for a target block by block",
                 hint="compile with -O1 or higher, where the `fuse-blocks` pass makes one circuit of them")
+        initial = _fixed_for(b, fixed or {})
         cc = compile_circuit(b.circuit, target, opt_level=opt_level, seed=seed, placement=placement,
-                             user_passes=user_passes, name=b.name)
+                             user_passes=user_passes, name=b.name, initial=initial)
         compiled[n] = cc
         if verify:
             checks[n] = check(cc, seed=seed)
         out.nodes[n]["op"] = runnable_block(b, cc)
     out.graph["target"] = target.name
     return out, compiled, checks
+
+
+def _fixed_for(b: QuantumBlock, fixed: dict[str, dict[int, int]]) -> dict[int, int] | None:
+    """The fixed placement of circuit qubits (after passes renumbered them: `b.qubits` maps back to
+    the qubits as written), or None when no part of the block chose one."""
+    parts = [fixed[p] for p in b.name.split("+") if p in fixed]
+    if not parts:
+        return None
+    written: dict[int, int] = {}
+    for m in parts:
+        for q, p in m.items():
+            if written.get(q, p) != p:
+                return None  # fused parts that disagree: let placement search decide
+            written[q] = p
+    if not all(q in written for q in b.qubits):
+        return None
+    return {k: written[q] for k, q in enumerate(b.qubits)}
 
 
 def runnable_block(b: QuantumBlock, cc: CompiledCircuit) -> QuantumBlock:
@@ -73,3 +94,19 @@ def _remap(r, new):
     if isinstance(r, Probs):
         return Probs(tuple(new[q] for q in r.qubits))
     return Samples(tuple(new[q] for q in r.qubits), r.shots)
+
+
+def native_layouts(spec, choices) -> tuple[dict[str, dict[int, int]], dict[str, list[dict]]]:
+    """Which block each native-entanglement choice belongs to (by the template call's span on the
+    block's gates): ({block: {qubit as written: physical}}, {block: [choice as JSON]})."""
+    fixed: dict[str, dict[int, int]] = {}
+    notes: dict[str, list[dict]] = {}
+    for b in spec.blocks:
+        spans = {op.span for op in b.ops}
+        for c in choices:
+            if c.span not in spans:
+                continue
+            notes.setdefault(b.name, []).append(c.to_json())
+            if c.physical is not None:
+                fixed.setdefault(b.name, {}).update(dict(enumerate(c.physical)))
+    return fixed, notes

@@ -66,11 +66,12 @@ def _describe(t) -> str:
 
 # --- `qmlc compile --target` ---------------------------------------------------------------------
 
-def compile_for_targets(args, graph, model: str) -> int:
-    """Compile every block of `graph` for each target of `--target a,b`, print or write the report,
-    and emit the circuits when asked."""
+def compile_for_targets(args, build, model: str) -> int:
+    """Compile every block for each target of `--target a,b` (`build(target)` elaborates the
+    file for it: native entanglement differs per target), print or write the report, and emit
+    the circuits when asked."""
     from ..cli import _write_atomic
-    from .blocks import compile_graph
+    from .blocks import compile_graph, native_layouts
     from .report import block_report, report_json, report_text, target_report
     from .targets import get_target
 
@@ -85,17 +86,21 @@ def compile_for_targets(args, graph, model: str) -> int:
             raise FileError(f"`-o {out_dir}`: with --target, -o names a directory for the report and circuits")
         os.makedirs(out_dir, exist_ok=True)
     user = _circuit_passes(args)
-    params = None
-    if args.emit == "qasm":
-        from ..runtime.model import CompiledModel
-        params = CompiledModel(graph).init_params(args.seed)
     for t in targets:
+        graph, spec, choices = build(t)
+        params = None
+        if args.emit == "qasm":
+            from ..runtime.model import CompiledModel
+            params = CompiledModel(graph).init_params(args.seed)
+        fixed, native = native_layouts(spec, choices)
         _, compiled, checks = compile_graph(graph, t, opt_level=args.opt_level, seed=args.seed,
-                                            placement=args.placement, user_passes=user, verify=args.verify)
+                                            placement=args.placement, user_passes=user, verify=args.verify,
+                                            fixed=fixed)
         blocks = []
         for n, cc in compiled.items():
             name = graph.nodes[n]["op"].name
-            blocks.append(block_report(name, cc, checks.get(n)))
+            blocks.append(block_report(name, cc, checks.get(n),
+                                       native=[c for p in name.split("+") for c in native.get(p, [])]))
             if args.emit:
                 emitted += _emit(args, graph.nodes[n]["op"], cc, t, out_dir, params)
         per_target.append(target_report(model, t, args.opt_level, blocks))

@@ -128,11 +128,12 @@ def _cache_dir() -> str | None:
 
 def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
                     placement: str = "auto", user_passes=(), cache: bool = True,
-                    name: str | None = None) -> CompiledCircuit:
+                    name: str | None = None, initial: dict[int, int] | None = None) -> CompiledCircuit:
     """Compile `circuit` (symbols allowed) for `target` (a `Target`, catalogue name or device
     file). `placement` is "auto" (try every candidate, keep the best), "ansatz", "graph", "line"
-    or "identity". `user_passes` are pytket passes, or (point, pass) pairs with point one of
-    `USER_PASS_POINTS`. `name` names the circuit in errors."""
+    or "identity"; `initial` (logical qubit -> physical qubit) fixes the placement instead, as
+    native entanglement does. `user_passes` are pytket passes, or (point, pass) pairs with point
+    one of `USER_PASS_POINTS`. `name` names the circuit in errors."""
     target = get_target(target)
     what = f"block `{name}`" if name else "the circuit"
     if opt_level not in levels.LEVELS:
@@ -146,7 +147,8 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
     hooks = _user_passes(user_passes)
     key = None
     if cache and not hooks:
-        key = cache_key(circuit, target, opt_level, seed, placement)
+        key = cache_key(circuit, target, opt_level, seed,
+                        placement if initial is None else sorted(initial.items()))
         hit = _MEMORY.get(key) or _load_cached(key, target)
         if hit is not None:
             _MEMORY[key] = hit
@@ -161,7 +163,9 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
             p.apply(optimised)
     times["optimise"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = _place_and_route(optimised, target, opt_level, seed, placement)
+    if initial is not None:
+        _check_initial(initial, circuit.n_qubits, target, what)
+    result = _place_and_route(optimised, target, opt_level, seed, placement, initial)
     times["route"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     native = result["routed"].copy()
@@ -270,9 +274,21 @@ def _pytket_placement(kind: str, circ: Circuit, target: Target) -> dict[int, int
     return _fill(order, backbone, target.graph())
 
 
-def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, placement: str) -> dict:
+def _check_initial(initial: dict[int, int], n: int, target: Target, what: str) -> None:
+    if sorted(initial) != list(range(n)) or len(set(initial.values())) != n or not all(
+            0 <= p < target.n_qubits for p in initial.values()):
+        raise TargetError(f"the fixed placement of {what} must map each of its {n} qubits to a distinct "
+                          f"qubit of `{target.name}` (0..{target.n_qubits - 1}), got {initial}")
+
+
+def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, placement: str,
+                     initial: dict[int, int] | None = None) -> dict:
     n = circ.n_qubits
     identity = {q: q for q in range(n)}
+    if initial is not None and not target.all_to_all:
+        r = _route(circ, dict(initial), target, opt_level)
+        return dict(r, name="native", candidates=[{"placement": "native", "two_qubit_gates": r["cost"][0],
+                                                   "swaps": r["swaps"]}])
     if target.all_to_all:
         c = _renamed(circ, identity)
         levels.cleanup_pass(opt_level, _cx_like(target)).apply(c)

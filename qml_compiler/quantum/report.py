@@ -50,7 +50,8 @@ def success_probability(cc: CompiledCircuit, read_qubits: list[int] | None = Non
     return p
 
 
-def block_report(name: str, cc: CompiledCircuit, verification=None, read_qubits=None) -> dict:
+def block_report(name: str, cc: CompiledCircuit, verification=None, read_qubits=None,
+                 native: list[dict] | None = None) -> dict:
     stages = {s: circuit_metrics(cc.stages[s]) for s in STAGES}
     out = {"block": name, "placement": cc.placement, "candidates": cc.candidates, "swaps": cc.swaps,
            "stages": stages,
@@ -61,6 +62,8 @@ def block_report(name: str, cc: CompiledCircuit, verification=None, read_qubits=
            "success_probability": success_probability(cc, read_qubits)}
     if verification is not None:
         out["verification"] = verification.to_json()
+    if native:
+        out["native_entanglement"] = native
     return out
 
 
@@ -116,6 +119,11 @@ def report_text(rep: dict) -> str:
             lines.append("    compile time: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in times.items()))
             lines.append("    layout (logical -> physical start -> end): " + ", ".join(
                 f"{k}->{v}->{b['final_map'][k]}" for k, v in b["initial_map"].items()))
+            for c in b.get("native_entanglement", []):
+                pairs = " ".join(f"{p}-{q}" for p, q in c["pairs"])
+                on = f" on physical {c['physical']}" if c["physical"] else ""
+                lines.append(f"    native entanglement ({c['kind']}): pairs {pairs}{on}"
+                             + (f"; {c['note']}" if c["note"] else ""))
             if b["success_probability"] is not None:
                 lines.append(f"    estimated success probability: {b['success_probability']:.3f}")
             if "verification" in b:
