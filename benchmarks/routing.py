@@ -671,6 +671,10 @@ def markdown(header: dict, records: list[dict], an: dict) -> str:
     L.append(f"Git {str(h['git'].get('commit'))[:10]}"
              + (f" (uncommitted: {', '.join(h['git']['dirty_files'])})" if h['git'].get('dirty_files') else "") + ".")
     L.append(f"\nCommand: `{h['command']}`")
+    if h.get("combined_from"):
+        L.append("\nJoined from runs over disjoint cases, side by side on the two CPUs: "
+                 + "; ".join(f"`{x['command']}` ({x['date']}, CPU {x['machine'].get('pinned_cpu')})"
+                             for x in h["combined_from"]))
     if h.get("merged_from"):
         L.append("\nRecords merged from earlier runs for the tools not re-run (each record's `run` says which): "
                  + "; ".join(f"`{x['command']}` ({x['date']})" for x in h["merged_from"]))
@@ -843,9 +847,31 @@ def main(argv=None) -> int:
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the last allowed one)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--tables-from", default=None, help="re-render the markdown of a results JSON file")
+    ap.add_argument("--combine", default=None,
+                    help="comma list of result JSON files of runs over disjoint cases (e.g. one per CPU) "
+                         "to join into --out")
     args = ap.parse_args(argv)
     if args.worker:
         return worker_main()
+    if args.combine:
+        docs = [json.loads(Path(f).read_text()) for f in args.combine.split(",") if f]
+        header = dict(docs[0]["header"])
+        header["partial"] = any(d["header"].get("partial") for d in docs)
+        header["combined_from"] = [{k: d["header"].get(k) for k in ("date", "command", "targets", "partial", "machine",
+                                                                     "ours_source_sha256")} for d in docs]
+        header["command"] = " ; ".join(d["header"]["command"] for d in docs)
+        seen, records = set(), []
+        for d in docs:
+            for r in d["records"]:
+                key = (r["case"], r["tool"], r["metric"])
+                if key not in seen:
+                    seen.add(key)
+                    records.append(r)
+        stem = Path(args.out) if args.out else RESULTS / "routing"
+        an = write_reports(stem.with_suffix("") if stem.suffix in (".json", ".md") else stem, header, records)
+        print(f"{len(records)} records from {len(docs)} runs; goals {an['goal1']['met']}, {an['goal2']['met']}, "
+              f"{an['goal3']['met']}")
+        return 0
     if args.tables_from:
         p = Path(args.tables_from)
         doc = json.loads(p.read_text())

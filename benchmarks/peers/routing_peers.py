@@ -30,7 +30,7 @@ from pytket import Circuit, OpType, Qubit
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-SLOW_S = 20.0  # a compile slower than this is not repeated
+SLOW_S = 5.0  # a compile slower than this is not repeated
 
 
 @dataclass
