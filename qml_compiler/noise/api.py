@@ -102,6 +102,12 @@ def noisy_expectations(circuit, bindings=None, readouts=None, noise=None, *, met
                               hint="compile with block fusion (-O1 or more) so that the two blocks become one")
         readouts = block.readouts if readouts is None else readouts
         circuit = block.circuit
+        if block.target is not None:
+            # A block compiled for a target runs on physical qubits renumbered 0..m-1; its
+            # `qubits` are their device numbers, which per-qubit and per-coupler rates refer to.
+            from pytket.circuit import Node
+            circuit = circuit.copy()
+            circuit.rename_units({q: Node(block.qubits[k]) for k, q in enumerate(block.circuit.qubits)})
     if not isinstance(circuit, Circuit):
         raise ConfigError(f"expected a pytket Circuit or a QuantumBlock, got {type(circuit).__name__}")
     rp = ReadoutPlan(readouts)
