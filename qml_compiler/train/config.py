@@ -240,18 +240,25 @@ def resolve(raw: dict, overrides: dict | None = None) -> dict:
         raise ConfigError(f"train setting `seed` must be a non-negative integer, got {seed!r}")
     cfg["seed"] = seed
     grad = m.get("gradient")
+    ov = overrides or {}
+    if "gradient" not in ov and ("shots" in ov or "optimizer" in ov):
+        # shots or SPSA asked for on top of a file that chose an exact gradient: the file's choice
+        # was made for exact training, so it gives way (to parameter shift, or SPSA's own)
+        if grad in ("adjoint", "finite_diff") and (ov.get("shots") is not None or opt["name"] == "spsa"):
+            grad = None
     if grad is not None and grad not in GRADIENTS:
         raise ConfigError(f"train setting `gradient`: unknown method `{grad}`",
                           hint=did_you_mean(str(grad), GRADIENTS) or "choose one of " + ", ".join(GRADIENTS))
     shots = m.get("shots")
     cfg["shots"] = None if shots is None else _positive_int(shots, "shots")
+    chosen = grad is not None
     if grad is None and cfg["shots"] is not None:
         grad = "parameter_shift"
     if grad in ("adjoint", "finite_diff") and cfg["shots"] is not None:
         raise ConfigError(f"train setting `gradient = {grad}` needs exact readouts, but `shots` is set",
                           hint="use parameter_shift or spsa with shots")
     if opt["name"] == "spsa":
-        if grad not in (None, "spsa"):
+        if chosen and grad != "spsa":
             raise ConfigError(f"the SPSA optimizer makes its own gradient estimates; `gradient = {grad}` "
                               "does not apply", hint="drop the gradient setting, or use adam/sgd")
         grad = "spsa"

@@ -84,3 +84,12 @@ def test_unknown_override_keys():
         parse_assignment("train.seed.x=1")
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         parse_assignment("train.epochs")
+
+
+def test_shots_or_spsa_on_top_of_a_files_exact_gradient():
+    raw = {"gradient": "adjoint"}
+    assert resolve(raw, {"shots": 100})["gradient"] == "parameter_shift"
+    assert resolve(raw, {"optimizer": {"name": "spsa"}})["gradient"] == "spsa"
+    with pytest.raises(ConfigError, match="needs exact readouts"):
+        resolve(raw, {"shots": 100, "gradient": "adjoint"})
+    assert resolve(raw, {"optimizer": {"name": "spsa"}, "shots": 10})["gradient"] == "spsa"
