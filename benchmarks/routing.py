@@ -270,23 +270,29 @@ def handle(state: WorkerState, job: dict) -> dict:
     return out
 
 
-def snapshot_ours(run_id: str) -> tuple[str | None, dict]:
-    """Copy the working tree's `qml_compiler` package to a temporary folder that the worker
-    imports first, so that one run measures one version of our compiler even while the
-    package is being edited (a worker restarted after a timeout imports it again). Returns
-    the folder and a short hash of every file of `qml_compiler/quantum`."""
+def snapshot_ours(run_id: str, ref: str | None = None) -> tuple[str | None, dict]:
+    """Copy the `qml_compiler` package (of the working tree, or of git commit `ref`) to a
+    temporary folder that the worker imports first, so that one run measures one version of our
+    compiler even while the package is being edited (a worker restarted after a timeout imports
+    it again). Returns the folder and a short hash of every file of `qml_compiler/quantum`."""
     import hashlib
+    import io
     import shutil
+    import tarfile
     import tempfile
 
-    src = ROOT / "qml_compiler"
-    hashes = {str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest()[:12]
-              for p in sorted((src / "quantum").glob("*.py"))}
     dest = Path(tempfile.mkdtemp(prefix=f"routing-qmlc-{run_id.replace(':', '')}-"))
-    shutil.copytree(src, dest / "qml_compiler", ignore=shutil.ignore_patterns("__pycache__"))
-    grammar = ROOT / "grammar"
-    if grammar.exists():
-        shutil.copytree(grammar, dest / "grammar")
+    if ref:
+        tar = subprocess.run(["git", "archive", ref, "qml_compiler", "grammar"], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+            tf.extractall(dest, filter="data")
+    else:
+        shutil.copytree(ROOT / "qml_compiler", dest / "qml_compiler", ignore=shutil.ignore_patterns("__pycache__"))
+        if (ROOT / "grammar").exists():
+            shutil.copytree(ROOT / "grammar", dest / "grammar")
+    hashes = {str(p.relative_to(dest)): hashlib.sha256(p.read_bytes()).hexdigest()[:12]
+              for p in sorted((dest / "qml_compiler" / "quantum").glob("*.py"))}
     return str(dest), hashes
 
 
@@ -845,6 +851,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=None, help="output stem (default benchmarks/results/routing[_quick])")
     ap.add_argument("--merge", action="store_true", help="keep the other tools' records of the existing output")
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the last allowed one)")
+    ap.add_argument("--ours-ref", default=None,
+                    help="measure our compiler as of this git commit (default: the working tree)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--tables-from", default=None, help="re-render the markdown of a results JSON file")
     ap.add_argument("--combine", default=None,
@@ -902,7 +910,7 @@ def main(argv=None) -> int:
     run_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     ours_source = {}
     if OURS in tools:
-        snap, ours_source = snapshot_ours(run_id)
+        snap, ours_source = snapshot_ours(run_id, args.ours_ref)
         os.environ["ROUTING_QMLC_SNAPSHOT"] = snap
     loadavg_before = [round(x, 2) for x in os.getloadavg()]
     command = " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
@@ -927,7 +935,9 @@ def main(argv=None) -> int:
                         "loadavg_before": loadavg_before, "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
             "versions": {d: version_of(d) for d in VERSION_DISTS},
             "git": git_state(), "tools": tools, "ours_note": ours_note or None,
-            "ours_source_sha256": ours_source,
+            "ours_source_sha256": ours_source, "ours_ref": (
+                subprocess.run(["git", "rev-parse", args.ours_ref], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+                if args.ours_ref else "working tree"),
             "descriptions": {OURS: "qml_compiler.quantum.compile_circuit(circuit, target, seed=0, cache=False) "
                                    "at its default opt_level", **__import__("peers.routing_peers",
                                                                            fromlist=["x"]).DESCRIPTIONS},
@@ -945,7 +955,9 @@ def main(argv=None) -> int:
 
     print(f"{len(jobs)} cases x {len(tools)} tools; reps {reps}; timeout {timeout:.0f} s; CPU {cpu}; "
           f"writing {stem}.json/.md", flush=True)
-    worker = Worker(stem.parent / (stem.name + ".worker.log"))
+    import tempfile
+
+    worker = Worker(Path(tempfile.gettempdir()) / f"routing-{stem.name}-worker.log")  # the worker's stderr
     stem.parent.mkdir(parents=True, exist_ok=True)
     records = list(old_records)
     t_start = time.time()
