@@ -241,11 +241,11 @@ def resolve(raw: dict, overrides: dict | None = None) -> dict:
     cfg["seed"] = seed
     grad = m.get("gradient")
     ov = overrides or {}
-    if "gradient" not in ov and ("shots" in ov or "optimizer" in ov):
-        # shots or SPSA asked for on top of a file that chose an exact gradient: the file's choice
-        # was made for exact training, so it gives way (to parameter shift, or SPSA's own)
-        if grad in ("adjoint", "finite_diff") and (ov.get("shots") is not None or opt["name"] == "spsa"):
-            grad = None
+    # shots or SPSA asked for on top of a file that chose an exact gradient: the file's choice was
+    # made for exact training, so it gives way (to parameter shift, or SPSA's own)
+    if "gradient" not in ov and grad in ("adjoint", "finite_diff") and \
+            (ov.get("shots") is not None or ("optimizer" in ov and opt["name"] == "spsa")):
+        grad = None
     if grad is not None and grad not in GRADIENTS:
         raise ConfigError(f"train setting `gradient`: unknown method `{grad}`",
                           hint=did_you_mean(str(grad), GRADIENTS) or "choose one of " + ", ".join(GRADIENTS))

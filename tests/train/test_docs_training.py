@@ -22,7 +22,7 @@ def test_every_option_in_the_guide_exists():
 
 
 def test_every_setting_is_documented():
-    table = set(re.findall(r"^\| `(\w+)`", DOC, flags=re.M))
-    for row in re.findall(r"^\| (`\w+`(?:, `\w+`)+) \|", DOC, flags=re.M):
+    table = set(re.findall(r"^\| `(\w+)`", DOC, flags=re.MULTILINE))
+    for row in re.findall(r"^\| (`\w+`(?:, `\w+`)+) \|", DOC, flags=re.MULTILINE):
         table |= set(re.findall(r"`(\w+)`", row))
     assert set(KEYS) <= table, set(KEYS) - table
