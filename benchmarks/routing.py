@@ -850,6 +850,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-check", action="store_true", help="skip the statevector equivalence checks")
     ap.add_argument("--out", default=None, help="output stem (default benchmarks/results/routing[_quick])")
     ap.add_argument("--merge", action="store_true", help="keep the other tools' records of the existing output")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the existing output and run only the (case, tool) pairs it lacks")
+    ap.add_argument("--slow-peer-reps", type=int, default=1,
+                    help="timed runs of pytket-plain and pytket-qiskit (default 1: their times are context, "
+                         "not a goal)")
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the last allowed one)")
     ap.add_argument("--ours-ref", default=None,
                     help="measure our compiler as of this git commit (default: the working tree)")
@@ -915,10 +920,18 @@ def main(argv=None) -> int:
     loadavg_before = [round(x, 2) for x in os.getloadavg()]
     command = " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
     old_records, merged_from = [], []
-    if args.merge and stem.with_suffix(".json").exists():
+    todo = {j: ["logical"] + list(tools) for j in jobs}  # what to run per case
+    old_logical = {}
+    if (args.merge or args.resume) and stem.with_suffix(".json").exists():
         old = json.loads(stem.with_suffix(".json").read_text())
-        planned = {(case_name(*j), t) for j in jobs for t in tools}
-        planned |= {(case_name(*j), "logical") for j in jobs}
+        if args.resume:  # skip what the file already has (a timeout or an error counts as done)
+            done = {(r["case"], r["tool"]) for r in old["records"] if r["metric"] in ("two_qubit_gates", "status")}
+            old_logical = {r["case"]: r["value"] for r in old["records"]
+                           if r["tool"] == "logical" and r["metric"] == "two_qubit_gates"}
+            todo = {j: [t for t in ts if (case_name(*j), t) not in done] for j, ts in todo.items()}
+            todo = {j: ts for j, ts in todo.items() if ts}
+            jobs = [j for j in jobs if j in todo]
+        planned = {(case_name(*j), t) for j, ts in todo.items() for t in ts}
         old_records = [r for r in old["records"] if (r["case"], r["tool"]) not in planned
                        and not (r["tool"] == "qiskit-O3" and r["metric"] == "dropped_2q_gates"
                                 and (r["case"], "logical") in planned)]
@@ -941,7 +954,8 @@ def main(argv=None) -> int:
             "descriptions": {OURS: "qml_compiler.quantum.compile_circuit(circuit, target, seed=0, cache=False) "
                                    "at its default opt_level", **__import__("peers.routing_peers",
                                                                            fromlist=["x"]).DESCRIPTIONS},
-            "targets": targets, "reps": reps, "timeout_s": timeout, "jobs": len(jobs),
+            "targets": targets, "reps": reps, "slow_peer_reps": args.slow_peer_reps, "timeout_s": timeout,
+            "jobs": len(jobs),
             "check": {"max_logical_qubits": CHECK_MAX_QUBITS, "max_simulated_qubits": SIM_MAX_ACTIVE,
                       "tolerance": EQUIV_TOL, "enabled": not args.no_check},
             "goals": {"goal1": f"standard circuits (QFT apart), routed targets: geomean(ours/Qiskit O3 best-of-5 2q) "
@@ -964,13 +978,19 @@ def main(argv=None) -> int:
     try:
         for k, (tname, fam, n) in enumerate(jobs):
             base = dict(target=tname, family=fam, n=n, reps=reps, check=not args.no_check)
-            lres = worker.request(dict(base, tool="logical", qiskit_dropped=fam == "qft" or rc.category(fam) == "standard"),
-                                  timeout)
-            records += records_of(tname, fam, n, "logical", lres, run_id, None)
-            logical = lres.get("logical_two_qubit_gates")
+            if "logical" in todo[(tname, fam, n)]:
+                lres = worker.request(dict(base, tool="logical",
+                                           qiskit_dropped=fam == "qft" or rc.category(fam) == "standard"), timeout)
+                records += records_of(tname, fam, n, "logical", lres, run_id, None)
+                logical = lres.get("logical_two_qubit_gates")
+            else:
+                logical = old_logical.get(case_name(tname, fam, n))
             line = []
-            for tool in tools:
-                res = worker.request(dict(base, tool=tool), timeout)
+            for tool in todo[(tname, fam, n)]:
+                if tool == "logical":
+                    continue
+                treps = args.slow_peer_reps if tool in ("pytket-plain", "pytket-qiskit") else reps
+                res = worker.request(dict(base, tool=tool, reps=treps), timeout)
                 records += records_of(tname, fam, n, tool, res, run_id, logical)
                 if res.get("ok"):
                     flag = "" if not res["conformance"] else " !conf"
