@@ -1,0 +1,818 @@
+"""SABRE layout and routing (Li, Ding, Xie, ASPLOS 2019, with Qiskit's later refinements).
+
+    >>> placement = sabre_layout(circ, coupling, seed=0)          # logical index -> physical
+    >>> routed, final, swaps = sabre_route(circ, coupling, placement, seed=0)
+
+`routed` is the circuit on pytket `Node(p)` qubits with explicit `OpType.SWAP` gates; `final` maps
+each logical qubit to the physical qubit its state ends on.
+
+The router keeps a *front layer* of two-qubit gates whose predecessors have all run, executes
+those whose qubits are coupled, and otherwise inserts the SWAP (on an edge touching a front gate)
+that minimises
+
+    H = max(decay[a], decay[b]) * (sum_F D / |F| + W * sum_E D / |E|)
+
+with `D` the coupling graph's distance, `E` an extended set of up to 20 upcoming two-qubit
+gates (W = 0.5), and `decay` growing on recently swapped qubits (reset every 5 SWAPs and
+whenever a gate runs). When no gate has run for too long, a release valve undoes the SWAPs since
+the last gate and walks the closest front gate's qubits together along a shortest path.
+
+What is ours beyond that:
+
+- The dependency graph knows which gates commute: on each qubit, consecutive gates diagonal in
+  the same basis (Z: Rz, CZ, CU1, ZZPhase, the control of CX ...; X: Rx, the target of CX,
+  XXPhase ...) form a group whose members may run in any order. QAOA's ZZ layers, the CNOT
+  fan-in of Deutsch-Jozsa and QFT's controlled phases then give the router a wider front.
+- Trials are ranked by an estimate of the two-qubit gates *after* KAK resynthesis (each
+  maximal run of two-qubit operations on one pair costs at most 3 CX, so a SWAP next to a gate
+  on the same pair costs 1-2 CX, not 3), then by two-qubit depth; and the swap choice is
+  nudged towards such merges.
+- Layout: bidirectional refinement (route forward, then the reversed circuit from the final
+  layout, `iterations` times) from many initial layouts (a compact one built from the
+  interaction graph, random connected regions, and random permutations), best kept.
+
+Pure Python; deterministic for a given seed (ties broken by a seeded `random.Random`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+
+import networkx as nx
+from pytket import Circuit, OpType
+from pytket.circuit import Node
+
+EXTENDED_SET_SIZE = 20
+EXTENDED_SET_WEIGHT = 0.5
+DECAY_RATE = 0.001
+DECAY_RESET_INTERVAL = 5
+MERGE_BONUSES = (0.0, 0.3)
+ROUTE_BONUSES = (0.0, 0.3, 1.0)
+LAYOUT_FINALISTS = 3
+"""Subtracted from a SWAP's score when it merges with the last gate on its pair (so costs 1-2 CX
+after KAK, not 3); layout trials cycle through MERGE_BONUSES, routing trials through
+ROUTE_BONUSES, the best result is kept. The LAYOUT_FINALISTS best layouts are routed again as
+`sabre_route` will route them, so the layout is chosen by what the router then does."""
+
+# --- gate properties ---------------------------------------------------------------------------
+
+_Z, _X, _Y = 1, 2, 3
+
+
+def _type_table() -> dict:
+    """OpType -> the Pauli each qubit position commutes with (0: none)."""
+    table: dict = {}
+
+    def put(names, types):
+        for name in names:
+            t = getattr(OpType, name, None)
+            if t is not None:
+                table[t] = types
+
+    put(["Rz", "Z", "S", "Sdg", "T", "Tdg", "U1"], (_Z,))
+    put(["Rx", "X", "SX", "SXdg", "V", "Vdg"], (_X,))
+    put(["Ry", "Y"], (_Y,))
+    put(["CZ", "CU1", "CRz", "ZZPhase", "ZZMax", "CS", "CSdg"], (_Z, _Z))
+    put(["CX", "CRx", "CSX", "CSXdg", "CV", "CVdg"], (_Z, _X))
+    put(["CY", "CRy"], (_Z, _Y))
+    put(["CH", "CU3"], (_Z, 0))
+    put(["XXPhase"], (_X, _X))
+    put(["YYPhase"], (_Y, _Y))
+    return table
+
+
+_TYPES = _type_table()
+
+
+def _cx_table() -> dict:
+    """OpType -> CX count of a generic instance (what KAK needs for it alone)."""
+    table: dict = {}
+    for name, k in (("CX", 1), ("CZ", 1), ("CY", 1), ("CH", 1), ("ECR", 1), ("ZZMax", 1),
+                    ("SWAP", 3), ("CU1", 2), ("CRz", 2), ("CRx", 2), ("CRy", 2), ("ZZPhase", 2),
+                    ("XXPhase", 2), ("YYPhase", 2), ("CS", 2), ("CSdg", 2), ("CV", 2), ("CVdg", 2),
+                    ("CSX", 2), ("CSXdg", 2), ("ISWAPMax", 2), ("ISWAP", 2)):
+        t = getattr(OpType, name, None)
+        if t is not None:
+            table[t] = k
+    return table
+
+
+_CX_COST = _cx_table()
+
+
+# --- the circuit as a dependency graph ---------------------------------------------------------
+
+class _Prepared:
+    """The circuit's commands and two dependency graphs: `preds` over every command (with
+    commutation), and the two-qubit gates alone (`gates`, `succ`, `pred2`)."""
+
+    def __init__(self, circ: Circuit):
+        self.circ = circ
+        self.n = circ.n_qubits
+        qidx = {q: i for i, q in enumerate(circ.qubits)}
+        bidx = {b: self.n + i for i, b in enumerate(circ.bits)}
+        cmds = []
+        self.phase_ops = []
+        for cmd in circ.get_commands():
+            if not cmd.qubits and not cmd.bits:
+                self.phase_ops.append(cmd.op)
+                continue
+            if len(cmd.qubits) > 2:
+                raise ValueError(f"sabre: `{cmd.op.type.name}` acts on {len(cmd.qubits)} qubits; decompose "
+                                 "gates of three or more qubits before routing")
+            cmds.append(cmd)
+        self.cmds = cmds
+        self.qubits = [tuple(qidx[q] for q in c.qubits) for c in cmds]
+        preds: list = []
+        state: dict = {}  # wire -> [type, current group, previous group]
+        for k, cmd in enumerate(cmds):
+            qs = self.qubits[k]
+            types = _TYPES.get(cmd.op.type) if not cmd.bits else None
+            wires = list(qs) + [bidx[b] for b in cmd.bits]
+            p: set = set()
+            for j, w in enumerate(wires):
+                t = types[j] if types is not None and j < len(types) else 0
+                st = state.get(w)
+                if st is None:
+                    state[w] = [t, [k], []]
+                    continue
+                if t and t == st[0]:
+                    p.update(st[2])
+                    st[1].append(k)
+                else:
+                    p.update(st[1])
+                    state[w] = [t, [k], st[1]]
+            preds.append(p)
+        self.preds = preds
+        # Two-qubit gates only: nearest two-qubit ancestors through one-qubit commands.
+        two = [k for k, qs in enumerate(self.qubits) if len(qs) == 2]
+        self.two = two
+        id2 = {k: i for i, k in enumerate(two)}
+        anc: dict = {}
+        pred2: list = [None] * len(two)
+        empty: frozenset = frozenset()
+        for k in range(len(cmds)):
+            ps = preds[k]
+            if not ps:
+                s = empty
+            elif len(ps) == 1:
+                (p0,) = ps
+                s = frozenset((id2[p0],)) if p0 in id2 else anc[p0]
+            else:
+                acc: set = set()
+                for p0 in ps:
+                    if p0 in id2:
+                        acc.add(id2[p0])
+                    else:
+                        acc |= anc[p0]
+                s = frozenset(acc)
+            if k in id2:
+                pred2[id2[k]] = s
+            else:
+                anc[k] = s
+        self.gates = [self.qubits[k] for k in two]
+        self.pred2 = [sorted(s) for s in pred2]
+        succ: list = [[] for _ in two]
+        for i, ps in enumerate(self.pred2):
+            for p0 in ps:
+                succ[p0].append(i)
+        self.succ = succ
+        self.cost = [_CX_COST.get(cmds[k].op.type, 3) for k in two]
+
+
+class _Device:
+    def __init__(self, coupling: nx.Graph):
+        if coupling.number_of_nodes() == 0:
+            raise ValueError("sabre: the coupling graph has no qubits")
+        self.labels = sorted(coupling.nodes)
+        self.index = {p: i for i, p in enumerate(self.labels)}
+        self.N = len(self.labels)
+        self.nbrs = [sorted(self.index[q] for q in coupling[p] if q != p) for p in self.labels]
+        self.graph = nx.Graph()
+        self.graph.add_nodes_from(range(self.N))
+        for i, ns in enumerate(self.nbrs):
+            for j in ns:
+                self.graph.add_edge(i, j)
+        inf = 10 ** 6
+        D = [[inf] * self.N for _ in range(self.N)]
+        for s in range(self.N):
+            row = D[s]
+            row[s] = 0
+            dq = deque([s])
+            while dq:
+                u = dq.popleft()
+                du = row[u] + 1
+                for v in self.nbrs[u]:
+                    if row[v] > du:
+                        row[v] = du
+                        dq.append(v)
+        self.D = D
+        self.connected = all(d < inf for d in D[0])
+        self.diameter = max(max(r) for r in D) if self.connected else inf
+
+
+_DEVICES: dict = {}
+
+
+def _device(coupling: nx.Graph) -> _Device:
+    key = (tuple(sorted(coupling.nodes)), tuple(sorted((min(a, b), max(a, b)) for a, b in coupling.edges)))
+    dev = _DEVICES.get(key)
+    if dev is None:
+        dev = _Device(coupling)
+        if len(_DEVICES) > 32:
+            _DEVICES.clear()
+        _DEVICES[key] = dev
+        if not dev.connected:
+            raise ValueError("sabre: the coupling graph is not connected")
+    return dev
+
+
+# --- the router --------------------------------------------------------------------------------
+
+def _route_core(gates, succ, npred0, l2p, N, dev: _Device, rng: random.Random, merge_bonus: float = 0.0):
+    """Route the two-qubit dependency graph from layout `l2p` (logical -> physical index).
+    Returns (events, swaps, final l2p): events are gate ids (>= 0) in execution order, and
+    SWAPs as -1 - (x * N + y)."""
+    D = dev.D
+    nbrs = dev.nbrs
+    l2p = list(l2p)
+    p2l = [-1] * N
+    for q, p in enumerate(l2p):
+        p2l[p] = q
+    npred = list(npred0)
+    events: list = []
+    nswaps = 0
+    decay = [1.0] * N
+    # last[p]: the two-qubit operation last on physical p, as (id, partner) for merge bonus
+    last_pair = [-1] * N  # partner physical of the last 2q gate on p (gate, not swap), -1 if none
+    front: list = []
+    valve_limit = 5 * dev.diameter + 10
+
+    def execute(stack):
+        """Run every ready gate that is coupled, cascading; the rest join the front."""
+        ran = False
+        while stack:
+            g = stack.pop()
+            a, b = gates[g]
+            pa, pb = l2p[a], l2p[b]
+            if D[pa][pb] == 1:
+                events.append(g)
+                last_pair[pa] = pb
+                last_pair[pb] = pa
+                ran = True
+                for s in succ[g]:
+                    npred[s] -= 1
+                    if npred[s] == 0:
+                        stack.append(s)
+            else:
+                front.append(g)
+        return ran
+
+    execute([g for g in range(len(gates) - 1, -1, -1) if npred[g] == 0])
+    succ_list: list = []
+
+    def successors():
+        """Up to EXTENDED_SET_SIZE gates after the front, breadth-first."""
+        nonlocal succ_list
+        succ_list = []
+        seen = set(front)
+        todo = deque(front)
+        while todo and len(succ_list) < EXTENDED_SET_SIZE:
+            g = todo.popleft()
+            for s in succ[g]:
+                if s in seen:
+                    continue
+                seen.add(s)
+                todo.append(s)
+                succ_list.append(s)
+                if len(succ_list) >= EXTENDED_SET_SIZE:
+                    break
+
+    successors()
+    since = 0  # swaps since the last gate ran
+    swaps_since: list = []
+    nreset = 0
+    while front:
+        # The active front: commuting gates may share a qubit; keep at most one gate per qubit,
+        # the closest first (so a qubit with many partners chases one at a time, instead of
+        # settling at their centre). The rest join the extended set.
+        if len(front) > 1:
+            fr = sorted(front, key=lambda g: (D[l2p[gates[g][0]]][l2p[gates[g][1]]], g))
+            busy = set()
+            active = []
+            inactive = []
+            for g in fr:
+                a, b = gates[g]
+                if a in busy or b in busy:
+                    inactive.append(g)
+                else:
+                    busy.add(a)
+                    busy.add(b)
+                    active.append(g)
+        else:
+            active = front
+            inactive = []
+        fpart: dict = {}
+        fsum = 0
+        for g in active:
+            a, b = gates[g]
+            fpart.setdefault(a, []).append(b)
+            fpart.setdefault(b, []).append(a)
+            fsum += D[l2p[a]][l2p[b]]
+        ext = inactive[:EXTENDED_SET_SIZE]
+        if len(ext) < EXTENDED_SET_SIZE:
+            ext = ext + succ_list[:EXTENDED_SET_SIZE - len(ext)]
+        ext_n = len(ext)
+        ext_part = {}
+        esum = 0
+        for g in ext:
+            a, b = gates[g]
+            ext_part.setdefault(a, []).append(b)
+            ext_part.setdefault(b, []).append(a)
+            esum += D[l2p[a]][l2p[b]]
+        cands = set()
+        for q in fpart:
+            x = l2p[q]
+            for y in nbrs[x]:
+                cands.add((x, y) if x < y else (y, x))
+        nf = len(active)
+        best = None
+        bests: list = []
+        for x, y in sorted(cands):
+            u = p2l[x]
+            v = p2l[y]
+            dF = 0
+            dE = 0
+            Dx = D[x]
+            Dy = D[y]
+            if u >= 0:
+                for w in fpart.get(u, ()):
+                    if w != v:
+                        pw = l2p[w]
+                        dF += Dy[pw] - Dx[pw]
+                for w in ext_part.get(u, ()):
+                    if w != v:
+                        pw = l2p[w]
+                        dE += Dy[pw] - Dx[pw]
+            if v >= 0:
+                for w in fpart.get(v, ()):
+                    if w != u:
+                        pw = l2p[w]
+                        dF += Dx[pw] - Dy[pw]
+                for w in ext_part.get(v, ()):
+                    if w != u:
+                        pw = l2p[w]
+                        dE += Dx[pw] - Dy[pw]
+            score = (fsum + dF) / nf
+            if ext_n:
+                score += EXTENDED_SET_WEIGHT * (esum + dE) / ext_n
+            dx, dy = decay[x], decay[y]
+            score *= dx if dx > dy else dy
+            if merge_bonus and last_pair[x] == y and last_pair[y] == x:
+                score -= merge_bonus
+            if best is None or score < best - 1e-10:
+                best = score
+                bests = [(x, y)]
+            elif score <= best + 1e-10:
+                bests.append((x, y))
+        x, y = bests[0] if len(bests) == 1 else bests[rng.randrange(len(bests))]
+        # apply the swap
+        u, v = p2l[x], p2l[y]
+        p2l[x], p2l[y] = v, u
+        if u >= 0:
+            l2p[u] = y
+        if v >= 0:
+            l2p[v] = x
+        events.append(-1 - (x * N + y))
+        last_pair[x] = last_pair[y] = -1
+        nswaps += 1
+        since += 1
+        swaps_since.append((x, y))
+        decay[x] += DECAY_RATE
+        decay[y] += DECAY_RATE
+        nreset += 1
+        if nreset >= DECAY_RESET_INTERVAL:
+            nreset = 0
+            decay = [1.0] * N
+        # gates that may now run: front gates on u or v
+        touched = [g for g in front if u in gates[g] or v in gates[g]]
+        runnable = [g for g in touched if D[l2p[gates[g][0]]][l2p[gates[g][1]]] == 1]
+        if runnable:
+            rs = set(runnable)
+            front[:] = [g for g in front if g not in rs]
+            execute(runnable[::-1])
+            since = 0
+            swaps_since = []
+            decay = [1.0] * N
+            nreset = 0
+            successors()
+        elif since > valve_limit:
+            # Release valve: undo the swaps since the last gate ran, then walk the closest
+            # front gate's qubits together along a shortest path.
+            for sx, sy in reversed(swaps_since):
+                su, sv = p2l[sx], p2l[sy]
+                p2l[sx], p2l[sy] = sv, su
+                if su >= 0:
+                    l2p[su] = sy
+                if sv >= 0:
+                    l2p[sv] = sx
+                events.pop()
+                nswaps -= 1
+            swaps_since = []
+            g = min(front, key=lambda g: (D[l2p[gates[g][0]]][l2p[gates[g][1]]], g))
+            a, b = gates[g]
+            path = nx.shortest_path(dev.graph, l2p[a], l2p[b])
+            # move a forward along the first half, b backward along the second half
+            k = len(path) - 2  # swaps needed
+            na = (k + 1) // 2
+            steps = [(path[i], path[i + 1]) for i in range(na)]
+            steps += [(path[len(path) - 1 - i], path[len(path) - 2 - i]) for i in range(k - na)]
+            for sx, sy in steps:
+                su, sv = p2l[sx], p2l[sy]
+                p2l[sx], p2l[sy] = sv, su
+                if su >= 0:
+                    l2p[su] = sy
+                if sv >= 0:
+                    l2p[sv] = sx
+                events.append(-1 - (min(sx, sy) * N + max(sx, sy)))
+                last_pair[sx] = last_pair[sy] = -1
+                nswaps += 1
+            runnable = [h for h in front if D[l2p[gates[h][0]]][l2p[gates[h][1]]] == 1]
+            rs = set(runnable)
+            front[:] = [h for h in front if h not in rs]
+            execute(runnable[::-1])
+            since = 0
+            decay = [1.0] * N
+            nreset = 0
+            successors()
+    return events, nswaps, l2p
+
+
+def _estimate(events, gates, cost, l2p0, N):
+    """(two-qubit gates after KAK, two-qubit depth) of a routing: each maximal run of two-qubit
+    operations on one physical pair costs min(3, sum of their CX counts)."""
+    l2p = list(l2p0)
+    p2l = [-1] * N
+    for q, p in enumerate(l2p):
+        p2l[p] = q
+    blk_of = [-1] * N  # block id on each physical wire
+    blk_pair: list = []
+    blk_cost: list = []
+    level = [0] * N
+    for e in events:
+        if e >= 0:
+            a, b = gates[e]
+            x, y = l2p[a], l2p[b]
+            c = cost[e]
+        else:
+            e = -1 - e
+            x, y = divmod(e, N)
+            u, v = p2l[x], p2l[y]
+            p2l[x], p2l[y] = v, u
+            if u >= 0:
+                l2p[u] = y
+            if v >= 0:
+                l2p[v] = x
+            c = 3
+        bx = blk_of[x]
+        if bx >= 0 and bx == blk_of[y]:
+            old = blk_cost[bx]
+            new = old + c
+            blk_cost[bx] = new
+            add = min(3, new) - min(3, old)
+            t = max(level[x], level[y]) + add
+        else:
+            blk_of[x] = blk_of[y] = len(blk_cost)
+            blk_pair.append((x, y))
+            blk_cost.append(c)
+            t = max(level[x], level[y]) + min(3, c)
+        level[x] = level[y] = t
+    total = sum(min(3, c) for c in blk_cost)
+    return total, max(level) if level else 0
+
+
+# --- layouts -----------------------------------------------------------------------------------
+
+def _interaction_order(prep: _Prepared) -> list[int]:
+    """Logical qubits ordered for a compact placement: breadth-first over the interaction graph
+    from its busiest qubit, heavier edges first."""
+    g = nx.Graph()
+    g.add_nodes_from(range(prep.n))
+    for a, b in prep.gates:
+        w = g.get_edge_data(a, b, {"weight": 0})["weight"]
+        g.add_edge(a, b, weight=w + 1)
+    order: list = []
+    seen: set = set()
+    for start in sorted(g, key=lambda v: (-g.degree(v, weight="weight"), v)):
+        if start in seen:
+            continue
+        seen.add(start)
+        dq = deque([start])
+        while dq:
+            u = dq.popleft()
+            order.append(u)
+            for v in sorted(g[u], key=lambda v: (-g[u][v]["weight"], v)):
+                if v not in seen:
+                    seen.add(v)
+                    dq.append(v)
+    return order
+
+
+def _region(dev: _Device, start: int, k: int, rng: random.Random | None) -> list[int]:
+    """k physical qubits grown breadth-first from `start` (neighbours shuffled when rng)."""
+    out = [start]
+    seen = {start}
+    dq = deque([start])
+    while dq and len(out) < k:
+        u = dq.popleft()
+        ns = list(dev.nbrs[u])
+        if rng is not None:
+            rng.shuffle(ns)
+        for v in ns:
+            if v not in seen:
+                seen.add(v)
+                out.append(v)
+                dq.append(v)
+                if len(out) >= k:
+                    break
+    return out
+
+
+def _initial_layouts(prep: _Prepared, dev: _Device, rng: random.Random, trials: int):
+    n, N = prep.n, dev.N
+    ecc = [max(r) for r in dev.D]
+    center = min(range(N), key=lambda p: (ecc[p], p))
+    order = _interaction_order(prep)
+    for t in range(trials):
+        if t == 0:
+            region = _region(dev, center, n, None)
+            l2p = [0] * n
+            for q, p in zip(order, region):
+                l2p[q] = p
+        elif t % 3 == 2 or n >= N:
+            l2p = rng.sample(range(N), n)
+        else:
+            region = _region(dev, rng.randrange(N), n, rng)
+            if len(region) < n:
+                region += rng.sample([p for p in range(N) if p not in set(region)], n - len(region))
+            if t % 3 == 1:
+                rng.shuffle(region)
+                l2p = region
+            else:
+                l2p = [0] * n
+                for q, p in zip(order, region):
+                    l2p[q] = p
+        yield l2p
+
+
+def _perfect_layout(prep: _Prepared, dev: _Device, max_steps: int = 20000) -> list[int] | None:
+    """A layout on which every two-qubit gate is already on a coupled pair (a subgraph
+    monomorphism of the interaction graph into the coupling graph, by depth-first search with
+    a step limit), or None."""
+    n, N = prep.n, dev.N
+    adj: list = [set() for _ in range(n)]
+    for a, b in prep.gates:
+        adj[a].add(b)
+        adj[b].add(a)
+    active = [q for q in range(n) if adj[q]]
+    if not active:
+        return None
+    pdeg = [len(ns) for ns in dev.nbrs]
+    if max(len(adj[q]) for q in active) > max(pdeg):
+        return None
+    order: list = []
+    seen: set = set()
+    for start in sorted(active, key=lambda q: (-len(adj[q]), q)):
+        if start in seen:
+            continue
+        seen.add(start)
+        dq = deque([start])
+        while dq:
+            u = dq.popleft()
+            order.append(u)
+            for v in sorted(adj[u], key=lambda v: (-len(adj[v]), v)):
+                if v not in seen:
+                    seen.add(v)
+                    dq.append(v)
+    l2p = [-1] * n
+    used = [False] * N
+    steps = [0]
+    by_degree = sorted(range(N), key=lambda p: (-pdeg[p], p))
+
+    def search(i: int) -> bool:
+        if i == len(order):
+            return True
+        steps[0] += 1
+        if steps[0] > max_steps:
+            raise TimeoutError
+        q = order[i]
+        placed = [l2p[w] for w in adj[q] if l2p[w] >= 0]
+        if placed:
+            cands = [p for p in dev.nbrs[placed[0]] if not used[p]]
+            cands = [p for p in cands if all(dev.D[p][r] == 1 for r in placed[1:])]
+        else:
+            cands = [p for p in by_degree if not used[p]]
+        need = len(adj[q])
+        for p in cands:
+            if pdeg[p] < need:
+                continue
+            l2p[q] = p
+            used[p] = True
+            if search(i + 1):
+                return True
+            l2p[q] = -1
+            used[p] = False
+        return False
+
+    try:
+        if not search(0):
+            return None
+    except (TimeoutError, RecursionError):
+        return None
+    # idle qubits: the free physical qubits nearest to the placed ones
+    if any(p < 0 for p in l2p):
+        anchor = l2p[order[0]]
+        free = sorted((p for p in range(N) if not used[p]), key=lambda p: (dev.D[anchor][p], p))
+        it = iter(free)
+        for q in range(n):
+            if l2p[q] < 0:
+                l2p[q] = next(it)
+    return l2p
+
+
+def _reverse(prep: _Prepared):
+    return [len(s) for s in prep.succ], [list(p) for p in prep.pred2]
+
+
+def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int = 8,
+                 iterations: int = 3, budget_s: float | None = None) -> dict[int, int]:
+    """An initial placement (logical qubit index -> physical qubit) by SABRE's bidirectional
+    refinement from `trials` initial layouts; the layout whose forward routing has the fewest
+    two-qubit gates after merging (then the smallest two-qubit depth) wins. With `budget_s`,
+    trials stop once the time is spent (at least one always completes)."""
+    t0 = time.perf_counter()
+    prep = _Prepared(circ)
+    dev = _device(coupling)
+    n, N = prep.n, dev.N
+    if n > N:
+        raise ValueError(f"sabre: the circuit has {n} qubits, the coupling graph {N}")
+    rng = random.Random(seed)
+    if not prep.gates:
+        order = _interaction_order(prep)
+        ecc = [max(r) for r in dev.D]
+        center = min(range(N), key=lambda p: (ecc[p], p))
+        region = _region(dev, center, n, None)
+        return {q: dev.labels[p] for q, p in zip(order, region)}
+    perfect = _perfect_layout(prep, dev)
+    if perfect is not None:
+        return {q: dev.labels[p] for q, p in enumerate(perfect)}
+    fwd_npred = [len(p) for p in prep.pred2]
+    bwd_npred, bwd_succ = _reverse(prep)
+    results: list = []
+    for t, l2p in enumerate(_initial_layouts(prep, dev, rng, max(1, trials))):
+        if budget_s is not None and results and time.perf_counter() - t0 > budget_s:
+            break
+        trng = random.Random(rng.random())
+        bonus = MERGE_BONUSES[t % len(MERGE_BONUSES)]
+        for it in range(iterations):
+            _, _, final = _route_core(prep.gates, prep.succ, fwd_npred, l2p, N, dev, trng, bonus)
+            _, _, l2p = _route_core(prep.gates, bwd_succ, bwd_npred, final, N, dev, trng, bonus)
+            if budget_s is not None and results and time.perf_counter() - t0 > budget_s:
+                break
+        events, nsw, _ = _route_core(prep.gates, prep.succ, fwd_npred, l2p, N, dev, trng, bonus)
+        key = _estimate(events, prep.gates, prep.cost, l2p, N) + (nsw, t)
+        results.append((key, tuple(l2p)))
+    results.sort()
+    finalists = []
+    for _, l2p in results:
+        if l2p not in finalists:
+            finalists.append(l2p)
+        if len(finalists) >= LAYOUT_FINALISTS:
+            break
+    best = None
+    for i, l2p in enumerate(finalists):
+        if i and budget_s is not None and time.perf_counter() - t0 > budget_s * 1.2:
+            break
+        key = _best_route(prep, dev, list(l2p), seed, None)[0]
+        if best is None or key < best[0]:
+            best = (key, l2p)
+    return {q: dev.labels[p] for q, p in enumerate(best[1])}
+
+
+def _default_route_trials(prep: _Prepared) -> int:
+    g = len(prep.gates)
+    return 8 if g <= 2000 else 4 if g <= 10000 else 1
+
+
+def _best_route(prep: _Prepared, dev: _Device, l2p0: list[int], seed: int, trials: int | None):
+    """The best of `trials` routings from `l2p0`: (key, events, swaps, final l2p)."""
+    if trials is None:
+        trials = _default_route_trials(prep)
+    rng = random.Random(seed)
+    npred = [len(p) for p in prep.pred2]
+    N = dev.N
+    best = None
+    for t in range(max(1, trials)):
+        trng = random.Random(rng.random())
+        bonus = ROUTE_BONUSES[t % len(ROUTE_BONUSES)]
+        events, nsw, final = _route_core(prep.gates, prep.succ, npred, l2p0, N, dev, trng, bonus)
+        key = _estimate(events, prep.gates, prep.cost, l2p0, N) + (nsw, t)
+        if best is None or key < best[0]:
+            best = (key, events, nsw, final)
+    return best
+
+
+def sabre_route(circ: Circuit, coupling: nx.Graph, placement: dict[int, int], seed: int = 0,
+                trials: int | None = None) -> tuple[Circuit, dict[int, int], int]:
+    """Route `circ` from `placement` (logical index -> physical qubit; a subset of the device
+    is fine, the other qubits serve as SWAP intermediaries). Returns the routed circuit on
+    `Node(p)` qubits with explicit SWAP gates, the final map (logical -> physical) and the
+    number of SWAPs. Several routings with different tie-breaks are tried (`trials`, by
+    default 4, or 1 for very large circuits) and the best kept."""
+    prep = _Prepared(circ)
+    dev = _device(coupling)
+    n, N = prep.n, dev.N
+    missing = [q for q in range(n) if q not in placement]
+    if missing:
+        raise ValueError(f"sabre: the placement has no physical qubit for logical qubit(s) {missing[:5]}")
+    bad = [p for p in placement.values() if p not in dev.index]
+    if bad:
+        raise ValueError(f"sabre: the placement names qubit(s) {bad[:5]} that the coupling graph lacks")
+    l2p0 = [dev.index[placement[q]] for q in range(n)]
+    if len(set(l2p0)) != n:
+        raise ValueError("sabre: the placement puts two logical qubits on one physical qubit")
+    _, events, nsw, final = _best_route(prep, dev, l2p0, seed, trials)
+    out = _emit(prep, dev, l2p0, events)
+    return out, {q: dev.labels[p] for q, p in enumerate(final)}, nsw
+
+
+def _emit(prep: _Prepared, dev: _Device, l2p0: list[int], events: list[int]) -> Circuit:
+    N = dev.N
+    labels = dev.labels
+    circ = prep.circ
+    used = set(l2p0)
+    for e in events:
+        if e < 0:
+            x, y = divmod(-1 - e, N)
+            used.add(x)
+            used.add(y)
+    out = Circuit()
+    for p in sorted(used, key=lambda p: labels[p]):
+        out.add_qubit(Node(labels[p]))
+    for b in circ.bits:
+        out.add_bit(b)
+    out.add_phase(circ.phase)
+    for op in prep.phase_ops:
+        if op.type == OpType.Phase:
+            out.add_phase(op.params[0])
+    nodes = [Node(lab) for lab in labels]
+    l2p = list(l2p0)
+    p2l = [-1] * N
+    for q, p in enumerate(l2p):
+        p2l[p] = q
+    done = [False] * len(prep.cmds)
+    cmds = prep.cmds
+    qubits = prep.qubits
+    preds = prep.preds
+
+    def put(k):
+        cmd = cmds[k]
+        args = [nodes[l2p[q]] for q in qubits[k]] + list(cmd.bits)
+        out.add_gate(cmd.op, args)
+        done[k] = True
+
+    for e in events:
+        if e < 0:
+            x, y = divmod(-1 - e, N)
+            out.add_gate(OpType.SWAP, [nodes[x], nodes[y]])
+            u, v = p2l[x], p2l[y]
+            p2l[x], p2l[y] = v, u
+            if u >= 0:
+                l2p[u] = y
+            if v >= 0:
+                l2p[v] = x
+            continue
+        k = prep.two[e]
+        # pending ancestors (one-qubit commands only: two-qubit ones have run), in program order
+        pending = []
+        stack = [p for p in preds[k] if not done[p]]
+        seen = set(stack)
+        while stack:
+            j = stack.pop()
+            pending.append(j)
+            for p in preds[j]:
+                if not done[p] and p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        for j in sorted(pending):
+            assert len(qubits[j]) == 1, "sabre: internal error, a two-qubit gate ran out of order"
+            put(j)
+        a, b = qubits[k]
+        assert dev.D[l2p[a]][l2p[b]] == 1, "sabre: internal error, a gate on an uncoupled pair"
+        put(k)
+    for k in range(len(cmds)):
+        if not done[k]:
+            put(k)
+    return out
