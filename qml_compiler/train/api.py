@@ -199,11 +199,20 @@ def _load_for(p: Predictor, meta: dict, data, base_dir, need_label: bool) -> Dat
 
 
 def evaluate(model, checkpoint: str, data=None, *, split: str = "test", model_name: str | None = None,
-             target: str | None = None, shots: int | None = None, compile_options: dict | None = None) -> dict:
+             target: str | None = None, shots: int | None = None, compile_options: dict | None = None,
+             noise=None, mitigation: str | None = None) -> dict:
     """Metrics of a trained model: on `data` (all of it), or on a split of the run's own data
-    (`split`: test, validation, train). A classifier's result has `confusion` and `classes`."""
+    (`split`: test, validation, train). A classifier's result has `confusion` and `classes`.
+
+    `noise` (a NoiseModel, or a spec such as "heavy-hex-27" or "depol2=1e-2,readout=2e-2") runs
+    the circuits the model runs (the target's compiled ones, with `target`) under that noise;
+    `mitigation` is none, readout, zne or readout+zne (`docs/noise.md`)."""
     p, meta = load_trained(model, checkpoint, model_name=model_name, target=target, shots=shots,
                            compile_options=compile_options)
+    if noise is not None:
+        p = _under_noise(p, noise, mitigation, shots)
+    elif mitigation not in (None, "none"):
+        raise ConfigError("mitigation needs noise to mitigate", hint="add --noise SPEC (e.g. --noise heavy-hex-27)")
     if data is not None:
         ds = _load_for(p, meta, data, None, need_label=True)
         result = p.evaluate(ds)
@@ -227,6 +236,27 @@ def evaluate(model, checkpoint: str, data=None, *, split: str = "test", model_na
             result["warning"] = "the data differ from those the model was trained on"
     result["classes"] = p.classes
     return result
+
+
+MITIGATIONS = ("none", "readout", "zne", "readout+zne")
+
+
+def _under_noise(p: Predictor, noise, mitigation: str | None, shots: int | None) -> Predictor:
+    """The predictor with its model run under noise (and mitigation); shots go to the noisy run."""
+    from dataclasses import replace
+
+    from ..noise import NoiseModel, with_noise
+
+    mitigation = mitigation or "none"
+    if mitigation not in MITIGATIONS:
+        raise ConfigError(f"unknown mitigation `{mitigation}`", hint="choose " + ", ".join(MITIGATIONS))
+    nm = noise if isinstance(noise, NoiseModel) else NoiseModel.parse(str(noise))
+    options = {"shots": shots}
+    if "readout" in mitigation:
+        options["readout_mitigation"] = "tensored"
+    if "zne" in mitigation:
+        options["zne"] = True
+    return replace(p, cm=with_noise(p.cm, nm, **options), shots=None)
 
 
 def predict(model, checkpoint: str, data, *, model_name: str | None = None, target: str | None = None,

@@ -76,6 +76,11 @@ def add_commands(sub, pipeline_options) -> None:
             c.add_argument("--split", choices=("test", "validation", "train"), default="test",
                            help="without --data: which split of the run's data (default test)")
             c.add_argument("--format", choices=("text", "json"), default="text")
+            c.add_argument("--noise", metavar="SPEC",
+                           help="run under noise: a target's error rates (heavy-hex-27, dev.json) or "
+                                "depol1=..,depol2=..,amp=..,phase=..,readout=.. (docs/noise.md)")
+            c.add_argument("--mitigate", choices=("none", "readout", "zne", "readout+zne"), default="none",
+                           help="error mitigation under --noise")
             c.set_defaults(func=cmd_evaluate)
         else:
             c.add_argument("-o", "--output-file", metavar="OUT.csv", help="write the predictions here (default: stdout)")
@@ -201,7 +206,8 @@ def cmd_evaluate(args) -> int:
     from .metrics import format_confusion
 
     r = evaluate(args.file, _checkpoint(args), _data_arg(args), split=args.split, model_name=args.model,
-                 target=args.target, shots=args.shots, compile_options=_compile_options(args))
+                 target=args.target, shots=args.shots, compile_options=_compile_options(args),
+                 noise=args.noise, mitigation=args.mitigate)
     if args.format == "json":
         print(json.dumps(r, indent=2, default=str))
         return EXIT_OK

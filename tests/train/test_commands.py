@@ -137,3 +137,23 @@ def test_kill_9_and_resume_reach_the_uninterrupted_weights(tiny_file, tmp_path, 
     _, b = ckpt.load(str(tmp_path / "b" / "checkpoint.npz"))
     assert all(np.array_equal(whole.params[k], b[f"param/{k}"]) for k in whole.params)
     assert not [f for f in os.listdir(tmp_path / "b") if f.endswith(".tmp")]
+
+
+def test_evaluate_under_noise_and_mitigation(tiny_file, tmp_path, capsys, monkeypatch):
+    # Exact density-matrix noise: deterministic. Noise raises the loss; readout + ZNE brings most
+    # of it back (the noise stage's own tests check each channel against Qiskit Aer).
+    monkeypatch.chdir(tmp_path)
+    assert qmlc(capsys, "train", tiny_file, "--epochs", "20", "--set", "train.optimizer.lr=0.2", "-q")[0] == 0
+    noise = "depol1=5e-2,readout=1e-1"
+    losses = {}
+    for extra in ([], ["--noise", noise], ["--noise", noise, "--mitigate", "readout+zne"]):
+        code, out, err = qmlc(capsys, "evaluate", tiny_file, "--format", "json", *extra)
+        assert code == 0, err
+        losses[len(extra)] = json.loads(out)["loss"]
+    exact, noisy, mitigated = losses[0], losses[2], losses[4]
+    assert noisy > exact + 1e-3
+    assert abs(mitigated - exact) < 0.5 * abs(noisy - exact)
+    code, _, err = qmlc(capsys, "evaluate", tiny_file, "--mitigate", "zne")
+    assert code == 1 and "needs noise" in err
+    code, _, err = qmlc(capsys, "evaluate", tiny_file, "--noise", "depol9=1")
+    assert code == 1 and "depol9" in err
