@@ -113,8 +113,11 @@ def report_text(rep: dict) -> str:
                              f"{m['depth']:>6} {m['two_qubit_depth']:>8}")
             lines.append(f"    native gates: {_fmt_counts(b['stages']['native']['gate_counts'])}")
             if len(b["candidates"]) > 1:
-                lines.append("    placements tried: " + ", ".join(
-                    f"{c['placement']} {c['two_qubit_gates']}" for c in b["candidates"]))
+                best: dict[str, list[int]] = {}
+                for c in b["candidates"]:
+                    best.setdefault(c["placement"], []).append(c["two_qubit_gates"])
+                lines.append("    placements tried (two-qubit gates before clean-up): " + ", ".join(
+                    f"{k} {min(v)}" + (f" (best of {len(v)})" if len(v) > 1 else "") for k, v in best.items()))
             times = b["compile_time_s"]
             lines.append("    compile time: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in times.items()))
             lines.append("    layout (logical -> physical start -> end): " + ", ".join(
