@@ -393,7 +393,7 @@ def _route_core(gates, succ, npred0, l2p, N, dev: _Device, rng: random.Random, m
             if ext_n:
                 score += EXTENDED_SET_WEIGHT * (esum + dE) / ext_n
             dx, dy = decay[x], decay[y]
-            score *= dx if dx > dy else dy
+            score *= max(dy, dx)
             if merge_bonus and last_pair[x] == y and last_pair[y] == x:
                 score -= merge_bonus
             if best is None or score < best - 1e-10:
@@ -760,7 +760,7 @@ def sabre_route(circ: Circuit, coupling: nx.Graph, placement: dict[int, int], se
     same `seed`, this is the routing `sabre_layout` scored its finalists with."""
     prep = _Prepared(circ)
     dev = _device(coupling)
-    n, N = prep.n, dev.N
+    n, _N = prep.n, dev.N
     missing = [q for q in range(n) if q not in placement]
     if missing:
         raise ValueError(f"sabre: the placement has no physical qubit for logical qubit(s) {missing[:5]}")

@@ -135,7 +135,7 @@ def test_ring_on_a_twelve_cycle_is_placed_without_swaps():
         c.CX(i, (i + 1) % 12)
     coupling = heavy_hex_cell()
     placement = sabre_layout(c, coupling)
-    routed, final, swaps = sabre_route(c, coupling, placement)
+    _routed, _final, swaps = sabre_route(c, coupling, placement)
     assert swaps == 0
 
 
@@ -164,7 +164,7 @@ def test_commuting_gates_may_reorder_but_stay_equivalent():
         c.Rx(0.3, i)
     coupling = line(6)
     placement = sabre_layout(c, coupling, seed=2)
-    routed, final, swaps = sabre_route(c, coupling, placement, seed=2)
+    routed, final, _swaps = sabre_route(c, coupling, placement, seed=2)
     assert_routed(c, routed, coupling, placement, final)
 
 
@@ -191,7 +191,7 @@ def test_measurements_and_no_two_qubit_gates():
     c.H(0).Rz(0.25, 1)
     c.Measure(0, 0)
     placement = sabre_layout(c, line(5))
-    routed, final, swaps = sabre_route(c, line(5), placement)
+    routed, _final, swaps = sabre_route(c, line(5), placement)
     assert swaps == 0 and routed.n_gates == c.n_gates and len(routed.bits) == 3
 
 
@@ -216,5 +216,5 @@ def circuits(draw):
 def test_hypothesis_circuits_route_equivalently(logical, device, seed):
     coupling = DEVICES[device]
     placement = sabre_layout(logical, coupling, seed=seed, trials=2, iterations=1)
-    routed, final, swaps = sabre_route(logical, coupling, placement, seed=seed)
+    routed, final, _swaps = sabre_route(logical, coupling, placement, seed=seed)
     assert_routed(logical, routed, coupling, placement, final, seed)
