@@ -250,8 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write each block's native circuit: OpenQASM 2 (bound) or pytket JSON (symbols kept)")
     c.add_argument("--sample", action="append", metavar="INPUT=v1,v2,...",
                    help="data values to bind for --emit qasm, per block input")
-    c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "identity"), default="auto",
-                   help="initial placement: auto tries the ansatz-aware, graph and line placements, keeps the best")
+    c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "sabre", "identity"), default="auto",
+                   help="initial placement: auto tries the ansatz-aware, graph, line and SABRE placements, keeps the best")
     c.add_argument("--seed", type=int, default=0, help="seed for placement search and initial parameter values")
     c.add_argument("--circuit-pass", action="append", metavar="MODULE:NAME[@native]",
                    help="a pytket pass of yours in the circuit pipeline (after optimisation, or after the rebase)")
@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--stage", choices=("logical", "optimised", "routed", "native"),
                    help="which stage of the block to draw (with --target; default native, or logical without)")
     c.add_argument("--target", metavar="T", help="compile the block for this target first")
-    c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "identity"), default="auto")
+    c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "sabre", "identity"), default="auto")
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--width", type=int, help="wrap the text drawing at this many columns")
     c.add_argument("-o", "--output", metavar="FILE", help="where to write html or png")

@@ -49,6 +49,9 @@ the rebase to native gates (it must then keep to the native gates and coupled pa
 
 CACHE_VERSION = 1
 
+PLACEMENTS = ("auto", "ansatz", "graph", "line", "sabre", "identity")
+"""`auto` tries them all and keeps the best; the others force one kind of candidate."""
+
 
 @dataclass
 class CompiledCircuit:
@@ -130,16 +133,16 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
                     placement: str = "auto", user_passes=(), cache: bool = True,
                     name: str | None = None, initial: dict[int, int] | None = None) -> CompiledCircuit:
     """Compile `circuit` (symbols allowed) for `target` (a `Target`, catalogue name or device
-    file). `placement` is "auto" (try every candidate, keep the best), "ansatz", "graph", "line"
-    or "identity"; `initial` (logical qubit -> physical qubit) fixes the placement instead, as
+    file). `placement` is "auto" (try every candidate, keep the best), "ansatz", "graph", "line",
+    "sabre" or "identity"; `initial` (logical qubit -> physical qubit) fixes the placement instead, as
     native entanglement does. `user_passes` are pytket passes, or (point, pass) pairs with point
     one of `USER_PASS_POINTS`. `name` names the circuit in errors."""
     target = get_target(target)
     what = f"block `{name}`" if name else "the circuit"
     if opt_level not in levels.LEVELS:
         raise TargetError(f"optimisation level {opt_level} does not exist", hint="choose 0, 1, 2 or 3")
-    if placement not in ("auto", "ansatz", "graph", "line", "identity"):
-        raise TargetError(f"unknown placement `{placement}`", hint="choose auto, ansatz, graph, line or identity")
+    if placement not in PLACEMENTS:
+        raise TargetError(f"unknown placement `{placement}`", hint="choose " + ", ".join(PLACEMENTS))
     if circuit.n_qubits > target.n_qubits:
         raise TargetError(f"{what} needs {circuit.n_qubits} qubits, but target `{target.name}` has "
                           f"{target.n_qubits}", hint="choose a larger target (`qmlc targets`) or a smaller block")
@@ -227,18 +230,23 @@ def _renamed(circ: Circuit, placement: dict[int, int]) -> Circuit:
     return c
 
 
-def _route(circ: Circuit, placement: dict[int, int], target: Target, router=None) -> dict:
+def _route(circ: Circuit, placement: dict[int, int], target: Target, router: str = "lexi",
+           seed: int = 0) -> dict:
     """Route from a complete placement with SWAPs decomposed: cheap (a few ms), so that many
-    candidates can be tried; `finish` then cleans up the best ones."""
-    c = _renamed(circ, placement)
-    cu = CompilationUnit(c)
+    candidates can be tried; `finish` then cleans up the best ones. `router` is pytket's
+    LexiRoute ("lexi") or our SABRE ("sabre", `sabre.py`)."""
     arch = target.architecture()
-    (RoutingPass(arch) if router is None else RoutingPass(arch, [router])).apply(cu)
-    routed = cu.circuit
-    swaps = routed.n_gates_of_type(OpType.SWAP)
+    if router == "sabre":
+        from .sabre import sabre_route
+        routed, final, swaps = sabre_route(circ, target.graph(), placement, seed=seed)
+    else:
+        cu = CompilationUnit(_renamed(circ, placement))
+        RoutingPass(arch).apply(cu)
+        routed = cu.circuit
+        swaps = routed.n_gates_of_type(OpType.SWAP)
+        final = {logical: cu.final_map[Node(p)].index[0] for logical, p in placement.items()}
     DecomposeSwapsToCXs(arch).apply(routed)
     RemoveRedundancies().apply(routed)
-    final = {logical: cu.final_map[Node(p)].index[0] for logical, p in placement.items()}
     return {"routed": routed, "initial": dict(placement), "final": final, "swaps": swaps,
             "cost": (routed.n_2qb_gates(), routed.depth_2q(), routed.depth())}
 
@@ -322,21 +330,37 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         candidates += [("graph", m) for m in _pytket_placements("graph", circ, target)]
     if placement in ("auto", "line"):
         candidates += [("line", m) for m in _pytket_placements("line", circ, target)]
+    if placement in ("auto", "sabre"):
+        from .sabre import sabre_layout
+        budget = 1.0 if n <= 16 else 3.0 if n <= 40 else 8.0
+        candidates.append(("sabre", sabre_layout(circ, coupling, seed=seed, budget_s=budget)))
     if placement == "identity" or not candidates or (placement == "auto" and len(candidates) < 3):
         # Where the shape-aware and pytket placements found little (a block as large as the
         # device), the trivial placement is a candidate too: it sometimes routes best.
         candidates.append(("identity", identity))
     # Route every distinct candidate cheaply, then clean up the most promising few and keep the
     # best: cleanup (KAK) costs ~20x a routing, and it changes the ranking only a little.
+    # Every placement is routed by LexiRoute (a few ms); SABRE (ours, in Python, slower) routes
+    # its own layout, the shape-aware ones and the two best of the rest.
     routed, tried, seen = [], [], set()
+
+    def attempt(cname: str, mapping: dict[int, int], router: str) -> None:
+        r = _route(circ, mapping, target, router, seed)
+        label = cname if router == "lexi" else f"{cname}+sabre"
+        routed.append(dict(r, name=label, mapping=mapping))
+        tried.append({"placement": label, "two_qubit_gates": r["cost"][0], "swaps": r["swaps"]})
+
     for cname, mapping in candidates:
         sig = tuple(sorted(mapping.items()))
         if sig in seen:
             continue
         seen.add(sig)
-        r = _route(circ, mapping, target)
-        routed.append(dict(r, name=cname))
-        tried.append({"placement": cname, "two_qubit_gates": r["cost"][0], "swaps": r["swaps"]})
+        attempt(cname, mapping, "lexi")
+        if cname in ("sabre", "ring", "path"):
+            attempt(cname, mapping, "sabre")
+    others = sorted((r for r in routed if r["name"] not in ("sabre", "ring", "path")), key=lambda r: r["cost"])
+    for r in others[:2]:
+        attempt(r["name"], r["mapping"], "sabre")
     routed.sort(key=lambda r: r["cost"])
     finished = [_finish(r, target, opt_level) for r in routed[:FINISH_BEST]]
     best = min(finished, key=lambda r: r["cost"])
