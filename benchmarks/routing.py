@@ -468,8 +468,8 @@ def records_of(target, family, n, tool, res, run_id, logical) -> list[dict]:
             d = res["qiskit_dropped"]
             out.append(dict(base, tool="qiskit-O3", metric="dropped_2q_gates", value=d["gates"], unit="gates",
                             cx_equivalent=d["cx_equivalent"],
-                            what="two-qubit gates RemoveIdentityEquivalent(approximation_degree=1.0) removes "
-                                 "from the logical circuit (run by Qiskit levels 2-3)"))
+                            what="parametric two-qubit gates of the logical circuit that Qiskit O3 removes as "
+                                 "negligible (no coupling map, the circuit's own gate types allowed)"))
         return out
     extra = {"conformance_errors": res["conformance"], "initial": res["initial"], "final": res["final"],
              "info": res["info"]}
