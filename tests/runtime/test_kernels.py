@@ -322,3 +322,40 @@ def test_without_numba_import_error_and_numpy_fallback():
         assert executor.kernels("numba") is kernels_numpy
         """)
     assert r.returncode == 0 and "ImportError" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("rmax,lbits", [(1, 0), (2, 1), (3, 0), (3, 2), (4, 3), (5, 2), (7, 6), (7, 7)])
+def test_every_blocking_gives_the_same_numbers(monkeypatch, rmax, lbits):
+    """Groups of 2**rmax rows made of runs of 2**lbits consecutive rows (`blocking`): every
+    choice runs the same arithmetic per row, so the states are bit for bit those of the default
+    (the gradient sums, added up in another order, to rounding), and match the NumPy kernels."""
+    n, batch = 7, 6
+    rng = np.random.default_rng(rmax * 10 + lbits)
+    code, n1 = _layered(n, 3, True)
+    code = np.concatenate([code, np.array([(CZ, 1, 5, -1), (SWAP, 0, 6, -1), (M1, 6, -1, 0),
+                                           (M2, 2, 4, 0), (M1, 2, -1, 1)])])
+    p = {"n": n, "code": code, "mats1": random_unitaries(rng, n1, batch, 2),
+         "mats2": random_unitaries(rng, 1, batch, 4), "state": random_states(rng, n, batch),
+         "lam": random_states(rng, n, batch), "need1": rng.random(n1) < 0.8,
+         "need2": np.ones(1, dtype=bool)}
+    ref_f = run_forward(kernels_numba, p)
+    ref_b = run_backward(kernels_numba, p, ref_f)
+    monkeypatch.setattr(kernels_numba, "blocking", lambda b, nq: (min(rmax, nq), min(lbits, nq)))
+    f = run_forward(kernels_numba, p)
+    assert np.array_equal(f, ref_f)
+    back = run_backward(kernels_numba, p, f)
+    for a, b in zip(back[:2], ref_b[:2]):
+        assert np.array_equal(a, b)
+    for a, b in zip(back[2:], ref_b[2:]):
+        np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    np.testing.assert_allclose(f, run_forward(kernels_numpy, p), rtol=0, atol=TOL)
+    for a, b in zip(back, run_backward(kernels_numpy, p, f)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+
+
+def test_blocking_choices():
+    for batch in (1, 2, 32, 360, 5000):
+        for n in range(1, 24):
+            r, lbits = kernels_numba.blocking(batch, n)
+            assert 1 <= r <= min(n, kernels_numba.MAX_BLOCK) and 0 <= lbits <= r
+            assert lbits < r or r == n
