@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # `qml_compiler.compile` without importing pytket or numpy for `import qml_compiler`.
-    if name == "compile":
-        from .api import compile
-        return compile
+    if name in ("compile", "load", "save"):
+        from . import api
+        return getattr(api, name)
     raise AttributeError(f"module 'qml_compiler' has no attribute {name!r}")

@@ -68,12 +68,28 @@ def compile(source: str, model: str | None = None, opt_level: int = 2, passes: s
                                native=_native_of(graph.nodes[n]["op"].name, native))
                   for n, cc in compiled.items()]
         report["quantum"] = report_json(spec.name, [target_report(spec.name, tgt, level, blocks)])
+        logical = graph
         if execute == "compiled":
             graph = runnable
     cm = CompiledModel(graph, engine=engine, memory_limit=memory_limit, report=report, precision=precision)
-    cm.target = None if target is None else report["quantum"]["targets"][0]["target"]["name"]
+    cm.target = None if tgt is None else tgt.name
+    cm.target_spec = None if tgt is None else tgt.to_json()
     cm.compiled = compiled or {}
+    cm.logical_ir = logical if tgt is not None else graph
     return cm
+
+
+def load(path: str, engine: str | None = None, memory_limit: int | None = None):
+    """A compiled model saved with `qml_compiler.save` (or `qmlc compile --target T -o DIR`),
+    loaded without compiling again."""
+    from .artifact import load as load_artifact
+    return load_artifact(path, engine=engine, memory_limit=memory_limit)
+
+
+def save(cm, path: str) -> str:
+    """Save a compiled model (graph, circuits, placements, report) to a versioned JSON file."""
+    from .artifact import save as save_artifact
+    return save_artifact(cm, path)
 
 
 def _native_of(block: str, native: dict[str, list[dict]]) -> list[dict]:

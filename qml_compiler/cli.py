@@ -250,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write each block's native circuit: OpenQASM 2 (bound) or pytket JSON (symbols kept)")
     c.add_argument("--sample", action="append", metavar="INPUT=v1,v2,...",
                    help="data values to bind for --emit qasm, per block input")
+    c.add_argument("--checkpoint", metavar="C",
+                   help="for --emit qasm: bind the parameters of this training checkpoint (default: initial values)")
     c.add_argument("--placement", choices=("auto", "ansatz", "graph", "line", "sabre", "identity"), default="auto",
                    help="initial placement: auto tries the ansatz-aware, graph, line and SABRE placements, keeps the best")
     c.add_argument("--seed", type=int, default=0, help="seed for placement search and initial parameter values")
@@ -257,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a pytket pass of yours in the circuit pipeline (after optimisation, or after the rebase)")
     c.add_argument("-o", "--output", metavar="OUT",
                    help="write the final IR as JSON to OUT; with --target, OUT is a directory for "
-                        "report.json and the emitted circuits")
+                        "report.json, each target's compiled model (MODEL.TARGET.qmlc.json, for "
+                        "qml_compiler.load) and the emitted circuits")
     c.set_defaults(func=cmd_compile)
 
     c = sub.add_parser("inspect", help="show a model's intermediate graph")

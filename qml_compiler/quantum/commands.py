@@ -90,12 +90,11 @@ def compile_for_targets(args, build, model: str) -> int:
         graph, spec, choices = build(t)
         params = None
         if args.emit == "qasm":
-            from ..runtime.model import CompiledModel
-            params = CompiledModel(graph).init_params(args.seed)
+            params = _emit_params(args, graph)
         fixed, native = native_layouts(spec, choices)
-        _, compiled, checks = compile_graph(graph, t, opt_level=args.opt_level, seed=args.seed,
-                                            placement=args.placement, user_passes=user, verify=args.verify,
-                                            fixed=fixed)
+        runnable, compiled, checks = compile_graph(graph, t, opt_level=args.opt_level, seed=args.seed,
+                                                   placement=args.placement, user_passes=user,
+                                                   verify=args.verify, fixed=fixed)
         blocks = []
         for n, cc in compiled.items():
             name = graph.nodes[n]["op"].name
@@ -104,6 +103,8 @@ def compile_for_targets(args, build, model: str) -> int:
             if args.emit:
                 emitted += _emit(args, graph.nodes[n]["op"], cc, t, out_dir, params)
         per_target.append(target_report(model, t, args.opt_level, blocks))
+        if out_dir:
+            emitted.append(_save_artifact(out_dir, model, t, runnable, graph, compiled, per_target[-1]))
     rep = report_json(model, per_target)
     if args.report == "json":
         text = json.dumps(rep, indent=2)
@@ -116,6 +117,32 @@ def compile_for_targets(args, build, model: str) -> int:
     for path in emitted:
         print(f"wrote {path}", file=sys.stderr if args.report == "json" else sys.stdout)
     return 0
+
+
+def _emit_params(args, graph) -> dict:
+    """Parameter values for `--emit qasm`: a training checkpoint's (checked to be this model's),
+    or the initial values drawn with `--seed`."""
+    from ..runtime.model import CompiledModel
+
+    cm = CompiledModel(graph)
+    if not getattr(args, "checkpoint", None):
+        return cm.init_params(args.seed)
+    from ..train import checkpoint as ckpt
+    meta, arrays = ckpt.load(args.checkpoint)
+    ckpt.check_model(meta, cm, args.checkpoint)
+    prefix = "final/" if any(k.startswith("final/") for k in arrays) else "param/"
+    return {k: arrays[prefix + k] for k in cm.param_specs}
+
+
+def _save_artifact(out_dir, model, target, runnable, logical, compiled, target_rep) -> str:
+    """`DIR/MODEL.TARGET.qmlc.json`: the compiled model, loadable with `qml_compiler.load`."""
+    from ..artifact import save
+    from ..runtime.model import CompiledModel
+    from .report import report_json
+
+    cm = CompiledModel(runnable, report={"quantum": report_json(model, [target_rep])})
+    cm.target_spec, cm.compiled, cm.logical_ir = target.to_json(), compiled, logical
+    return save(cm, os.path.join(out_dir, f"{model}.{target.name.replace(os.sep, '_')}.qmlc.json"))
 
 
 def _circuit_passes(args) -> list:
@@ -158,8 +185,9 @@ def _circuit_pass_plugins() -> dict:
 
 
 def _emit(args, block, cc, target, out_dir, params: dict) -> list[str]:
-    """Write the native circuit of a block: OpenQASM 2 with parameters bound to their initial
-    values (`--seed`) and data to `--sample`, or pytket JSON with every symbol kept."""
+    """Write the native circuit of a block: OpenQASM 2 with parameters bound to a checkpoint's
+    values (`--checkpoint`) or their initial ones (`--seed`) and data to `--sample`, or pytket
+    JSON with every symbol kept."""
     from ..diagnostics import ConfigError
     from .export import block_bindings, to_pytket_json, to_qasm
 

@@ -78,3 +78,37 @@ def test_inspect_draws_a_block_at_a_stage():
     assert r.returncode == 1 and "did you mean `circuit`" in r.stderr
     r = qmlc("inspect", "examples/moons.qml", "--circuit", "circuit", "--stage", "native")
     assert r.returncode == 1 and "needs --target" in r.stderr
+
+
+def test_emit_qasm_binds_a_training_checkpoint(tmp_path):
+    # The OpenQASM of a trained block carries the trained values: read back by pytket and bound
+    # to the same values, the native circuit has the same unitary.
+    import numpy as np
+    from pytket.qasm import circuit_from_qasm_str
+
+    from qml_compiler.train import checkpoint as ckpt
+    from qml_compiler.train import train
+
+    model = str(ROOT / "examples" / "moons.qml")
+    train(model, out=str(tmp_path / "run"), overrides={"epochs": 1}, quiet=True)
+    c = str(tmp_path / "run" / "checkpoint.npz")
+    r = qmlc("compile", "examples/moons.qml", "--target", "line-4", "--emit", "qasm", "--sample", "x=0.3,-0.2",
+             "--checkpoint", c, "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    qasm = (tmp_path / "out" / "circuit.line-4.qasm").read_text()
+    r0 = qmlc("compile", "examples/moons.qml", "--target", "line-4", "--emit", "qasm", "--sample", "x=0.3,-0.2",
+              "-o", str(tmp_path / "init"))
+    assert r0.returncode == 0 and (tmp_path / "init" / "circuit.line-4.qasm").read_text() != qasm
+    import qml_compiler as qc
+    from qml_compiler.quantum.export import block_bindings
+    from qml_compiler.ir.nodes import QuantumBlock
+    meta, arrays = ckpt.load(c)
+    cm = qc.compile(model, target="line-4")
+    params = {k: arrays["final/" + k] if "final/" + k in arrays else arrays["param/" + k] for k in cm.param_specs}
+    block = next(o for o in (cm.ir.nodes[n]["op"] for n in cm.order) if isinstance(o, QuantumBlock))
+    from qml_compiler.quantum.export import bind
+    bound = bind(block.circuit, block_bindings(block, params, {"x": [0.3, -0.2]}))
+    u1 = circuit_from_qasm_str(qasm).get_unitary()
+    u2 = bound.get_unitary()
+    overlap = abs(np.trace(u1.conj().T @ u2)) / u1.shape[0]
+    assert overlap == pytest.approx(1.0, abs=1e-9)
