@@ -40,17 +40,26 @@ def state_bytes(n_qubits: int, batch: int, itemsize: int = 16) -> int:
     return (2 ** n_qubits) * batch * itemsize
 
 
+_PHYS_LIMIT: list = []
+
+
 def default_memory_limit() -> int | None:
     """80% of the machine's physical memory: past that the system would kill the process
     rather than let it swap, and the user would lose their run without a word."""
-    try:
-        return int(0.8 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return None
+    if not _PHYS_LIMIT:  # asked once per process (it is asked on every batch)
+        try:
+            _PHYS_LIMIT.append(int(0.8 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")))
+        except (ValueError, OSError, AttributeError):
+            _PHYS_LIMIT.append(None)
+    return _PHYS_LIMIT[0]
 
 
 class BlockRunner:
     """Executes one QuantumBlock node; parameters arrive as the model's flat per-owner arrays."""
+
+    use_fast = True
+    """Whether the numba engine may run a block in one compiled call each way where it can
+    (runtime/block_numba.py); False keeps the general path (for comparisons)."""
 
     def __init__(self, block: QuantumBlock, engine: str = "numba", fuse: bool = True,
                  precision: str = "double"):
@@ -79,6 +88,9 @@ class BlockRunner:
         self.readouts = Readouts(block.readouts, block.n_qubits)
         self.fuse = fuse
         self._program: Program | None = None
+        self._fast = None  # block_numba.FastBlock where the one-call path applies
+        self._checked = None  # (batch, limit) that check_memory last passed
+        self._blocking: dict = {}
         self._input_layout: tuple | None = None
 
     def _layout(self, widths: list[int]):
@@ -88,9 +100,13 @@ class BlockRunner:
             offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
             index = {s.symbol: int(offsets[s.port] + s.index) for s in self._input_symbols}
             self._program = Program.build(self.block.circuit, self._param_index, index, fuse=self.fuse)
+            self._fast = None
             if self.engine == "numba":
                 from . import fused_numba
                 self._program.accel = fused_numba
+                from .block_numba import FastBlock
+                if self.use_fast and FastBlock.applies(self._program, self.readouts, self.block, self.dtype):
+                    self._fast = FastBlock(self._program, self.readouts)
             self._input_layout = (key, offsets)
         return self._input_layout[1]
 
@@ -109,6 +125,8 @@ class BlockRunner:
         return th
 
     def check_memory(self, batch: int, limit: int | None) -> None:
+        if self._checked == (batch, limit):
+            return
         need = 3 * state_bytes(self.block.n_qubits, batch, np.dtype(self.dtype).itemsize)
         limit = limit if limit is not None else default_memory_limit()
         if limit is not None and need > limit:
@@ -122,6 +140,7 @@ class BlockRunner:
                 f"{n} qubits (three state vectors of 2**{n} x {batch} complex numbers), over the limit of "
                 f"{limit / 2**30:.2f} GiB",
                 hint=hint)
+        self._checked = (batch, limit)
 
     def forward(self, params: dict, args: list, batch: int, start: np.ndarray | None = None,
                 keep: bool = False, rng=None):
@@ -134,6 +153,12 @@ class BlockRunner:
         X = data[0] if len(data) == 1 else np.concatenate(data, axis=1) if data else np.zeros((batch, 0))
         theta = self.theta(params)
         prog = self._program
+        if self._fast is not None and start is None:
+            X = np.ascontiguousarray(X, dtype=float)
+            theta = np.ascontiguousarray(theta, dtype=float)
+            out, state, mats1, E, prefix = self._fast.forward(theta, X, keep, self._block_sizes(batch))
+            cache = (state, mats1, None, {"fast": (E, prefix)}, theta, X, offsets) if keep else None
+            return out, cache
         mats1, mats2, saved = prog.matrices(theta, X, keep=keep)
         if self.dtype is not np.complex128:
             mats1, mats2 = mats1.astype(self.dtype), mats2.astype(self.dtype)
@@ -154,6 +179,18 @@ class BlockRunner:
         port (None for a state port), adjoint of the starting state or None)."""
         state, mats1, mats2, saved, theta, X, offsets = cache
         prog = self._program
+        if "fast" in saved and lam is None:
+            E, prefix = saved["fast"]
+            if not self.readouts.differentiable:  # pragma: no cover - the fast path reads expectations
+                raise LimitError(f"block `{self.block.name}` reads samples, which have no exact gradient")
+            dtheta, dX = self._fast.backward(state, np.ascontiguousarray(g, dtype=float), mats1, E,
+                                             prefix, X.shape[1], want_inputs,
+                                             self._block_sizes(X.shape[0]))
+            if not want_inputs:
+                dX = None
+            return self._grads(dtheta, dX, offsets) + (None,)
+        if "fast" in saved:  # pragma: no cover - a state block never takes the fast path
+            raise ValueError("a fast-path cache cannot be seeded with an adjoint state")
         seeded_from_outside = lam is not None
         if lam is None:
             if not self.readouts.differentiable:
@@ -167,9 +204,19 @@ class BlockRunner:
         need1, need2 = prog.needs()
         G1, G2 = self.kernels.backward(psi, lam, prog.code, mats1, mats2, need1, need2)
         dtheta, dX = prog.chain(G1, G2, saved, theta, X, want_inputs)
+        dparams, dargs = self._grads(dtheta, dX, offsets)
+        return dparams, dargs, (lam if self.block.from_state else None)
+
+    def _block_sizes(self, batch: int):
+        sizes = self._blocking.get(batch)
+        if sizes is None:
+            sizes = self._blocking[batch] = self.kernels.blocking(batch, self._program.n_qubits)
+        return sizes
+
+    def _grads(self, dtheta, dX, offsets):
         dparams = {key: dtheta[start:start + size] for key, start, size in self.param_slices}
         dargs = []
         for p in range(len(offsets) - 1):
             w = offsets[p + 1] - offsets[p]
             dargs.append(dX[:, offsets[p]:offsets[p + 1]] if (w and dX is not None) else None)
-        return dparams, dargs, (lam if self.block.from_state else None)
+        return dparams, dargs

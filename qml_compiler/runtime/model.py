@@ -41,6 +41,9 @@ class CompiledModel:
         self.precision = precision
         self.runners = {n: BlockRunner(graph.nodes[n]["op"], engine, precision=precision) for n in self.order
                         if isinstance(graph.nodes[n]["op"], QuantumBlock)}
+        # Blocks whose arguments are all data (inputs, constants) need no gradient for them.
+        self._want_inputs = {n: not all(isinstance(graph.nodes[a]["op"], (Input, Constant))
+                                        for a in self.args[n]) for n in self.runners}
         self._adjoint_everywhere = all(
             graph.nodes[n]["op"].gradient in (None, "adjoint") and r.readouts.differentiable
             for n, r in self.runners.items())
@@ -187,7 +190,8 @@ class CompiledModel:
             if isinstance(o, QuantumBlock):
                 if n not in d and n not in lam:
                     continue
-                dparams, dargs, lam_start = self.runners[n].backward(caches[n], g=d.get(n), lam=lam.get(n))
+                dparams, dargs, lam_start = self.runners[n].backward(caches[n], g=d.get(n), lam=lam.get(n),
+                                                                     want_inputs=self._want_inputs[n])
                 for key, g in dparams.items():
                     grads[key] += g.reshape(grads[key].shape)
                 for a, g in zip(ins, dargs):
