@@ -684,6 +684,8 @@ def markdown(header: dict, records: list[dict], an: dict) -> str:
     if h.get("merged_from"):
         L.append("\nRecords merged from earlier runs for the tools not re-run (each record's `run` says which): "
                  + "; ".join(f"`{x['command']}` ({x['date']})" for x in h["merged_from"]))
+    for note in h.get("notes") or ():
+        L.append(f"\n**Note:** {note}")
     if not an["have_ours"]:
         L.append(f"\n**No results of our compiler in this file** ({h.get('ours_note') or 'not run'}): "
                  "the goals cannot be judged yet.")
