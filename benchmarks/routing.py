@@ -829,7 +829,9 @@ def write_reports(stem: Path, header: dict, records: list[dict]) -> dict:
     }
     stem.parent.mkdir(parents=True, exist_ok=True)
     tmp = stem.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"header": header, "goals": goals, "records": records}, indent=1, default=str) + "\n")
+    body = ",\n".join(json.dumps(r, default=str, separators=(",", ":")) for r in records)  # one record a line
+    tmp.write_text('{"header": ' + json.dumps(header, indent=1, default=str) + ',\n"goals": '
+                   + json.dumps(goals, indent=1, default=str) + ',\n"records": [\n' + body + "\n]}\n")
     os.replace(tmp, stem.with_suffix(".json"))
     stem.with_suffix(".md").write_text(markdown(header, records, an), encoding="utf-8")
     return an
