@@ -321,27 +321,10 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         levels.cleanup_pass(opt_level, _cx_like(target)).apply(c)
         return {"routed": c, "initial": identity, "final": dict(identity), "swaps": 0,
                 "name": "identity", "candidates": []}
-    candidates: list[tuple[str, dict[int, int]]] = []
     coupling = target.graph()
-    if placement in ("auto", "ansatz"):
-        budget = 0.2 if n <= 16 else 0.6
-        candidates += ansatz_placements(circ, coupling, seed=seed, budget_s=budget)
-    if placement in ("auto", "graph") or (placement == "ansatz" and not candidates):
-        candidates += [("graph", m) for m in _pytket_placements("graph", circ, target)]
-    if placement in ("auto", "line"):
-        candidates += [("line", m) for m in _pytket_placements("line", circ, target)]
-    if placement in ("auto", "sabre"):
-        from .sabre import sabre_layout
-        budget = 1.0 if n <= 16 else 3.0 if n <= 40 else 8.0
-        candidates.append(("sabre", sabre_layout(circ, coupling, seed=seed, budget_s=budget)))
-    if placement == "identity" or not candidates or (placement == "auto" and len(candidates) < 3):
-        # Where the shape-aware and pytket placements found little (a block as large as the
-        # device), the trivial placement is a candidate too: it sometimes routes best.
-        candidates.append(("identity", identity))
-    # Route every distinct candidate cheaply, then clean up the most promising few and keep the
-    # best: cleanup (KAK) costs ~20x a routing, and it changes the ranking only a little.
     # Every placement is routed by LexiRoute (a few ms); SABRE (ours, in Python, slower) routes
-    # its own layout, the shape-aware ones and the two best of the rest.
+    # its own layout, the shape-aware ones and the two best of the rest. A placement that needs
+    # no SWAP at all cannot be beaten on two-qubit gates: the search stops there.
     routed, tried, seen = [], [], set()
 
     def attempt(cname: str, mapping: dict[int, int], router: str) -> None:
@@ -350,17 +333,41 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         routed.append(dict(r, name=label, mapping=mapping))
         tried.append({"placement": label, "two_qubit_gates": r["cost"][0], "swaps": r["swaps"]})
 
-    for cname, mapping in candidates:
-        sig = tuple(sorted(mapping.items()))
-        if sig in seen:
-            continue
-        seen.add(sig)
-        attempt(cname, mapping, "lexi")
-        if cname in ("sabre", "ring", "path"):
-            attempt(cname, mapping, "sabre")
-    others = sorted((r for r in routed if r["name"] not in ("sabre", "ring", "path")), key=lambda r: r["cost"])
-    for r in others[:2]:
-        attempt(r["name"], r["mapping"], "sabre")
+    def consider(cands, sabre_too: bool) -> bool:
+        for cname, mapping in cands:
+            sig = tuple(sorted(mapping.items()))
+            if sig in seen:
+                continue
+            seen.add(sig)
+            attempt(cname, mapping, "lexi")
+            if sabre_too and routed[-1]["swaps"]:
+                attempt(cname, mapping, "sabre")
+        return any(r["swaps"] == 0 for r in routed)
+
+    def stages():
+        if placement in ("auto", "ansatz"):
+            budget = 0.2 if n <= 16 else 0.6 if n <= 40 else 1.5
+            yield ansatz_placements(circ, coupling, seed=seed, budget_s=budget), True
+        if placement in ("auto", "graph") or (placement == "ansatz" and not routed):
+            yield [("graph", m) for m in _pytket_placements("graph", circ, target)], False
+        if placement in ("auto", "line"):
+            yield [("line", m) for m in _pytket_placements("line", circ, target)], False
+        if placement in ("auto", "sabre"):
+            from .sabre import sabre_layout
+            budget = 1.0 if n <= 16 else 3.0 if n <= 40 else 8.0
+            yield [("sabre", sabre_layout(circ, coupling, seed=seed, budget_s=budget))], True
+        if placement == "identity" or not routed or (placement == "auto" and len(seen) < 3):
+            # Where the other placements found little (a block as large as the device), the
+            # trivial placement is a candidate too: it sometimes routes best.
+            yield [("identity", identity)], False
+
+    for cands, sabre_too in stages():
+        if consider(cands, sabre_too):
+            break
+    else:
+        others = sorted((r for r in routed if r["name"] in ("graph", "line", "identity")), key=lambda r: r["cost"])
+        for r in others[:2]:
+            attempt(r["name"], r["mapping"], "sabre")
     routed.sort(key=lambda r: r["cost"])
     finished = [_finish(r, target, opt_level) for r in routed[:FINISH_BEST]]
     best = min(finished, key=lambda r: r["cost"])

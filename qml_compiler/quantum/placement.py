@@ -89,26 +89,45 @@ def find_path(coupling: nx.Graph, n: int, seed: int = 0, budget_s: float = 0.5,
         return []
     if n == 1:
         return [min(coupling)] if coupling else None
-    if close and n < 3:
-        return None
+    if close and (n < 3 or (n % 2 and nx.is_bipartite(coupling))):
+        return None  # a bipartite graph (heavy-hex, grids, lines) has no odd cycle
     rng = random.Random(seed)
     dist = dict(nx.all_pairs_shortest_path_length(coupling)) if close else None
     deadline = time.perf_counter() + budget_s
     starts = sorted(coupling, key=lambda v: (coupling.degree(v), v))
     if close:
         starts = sorted(coupling, key=lambda v: (-coupling.degree(v), v))
-    steps = [0]
+    steps = [0, 0]  # total, since this start
+
+    def reachable(cur: int, on: set[int], need: int) -> bool:
+        """At least `need` free qubits reachable from `cur`: else no path can be long enough."""
+        seen, stack = {cur}, [cur]
+        count = 0
+        while stack:
+            for w in coupling[stack.pop()]:
+                if w not in seen and w not in on:
+                    seen.add(w)
+                    stack.append(w)
+                    count += 1
+                    if count >= need:
+                        return True
+        return count >= need
 
     def search(path: list[int], on: set[int]) -> list[int] | None:
         steps[0] += 1
+        steps[1] += 1
         if steps[0] % 512 == 0 and time.perf_counter() > deadline:
             raise TimeoutError
+        if steps[1] > per_start:
+            raise StopIteration  # this start is not promising: try the next one
         cur = path[-1]
         if len(path) == n:
             if not close or coupling.has_edge(cur, path[0]):
                 return path
             return None
         remaining = n - len(path)
+        if not reachable(cur, on, remaining):
+            return None
         nbrs = [v for v in coupling[cur] if v not in on]
         if close:
             # Must be able to come back to the start with exactly the nodes left.
@@ -125,14 +144,24 @@ def find_path(coupling: nx.Graph, n: int, seed: int = 0, budget_s: float = 0.5,
             on.discard(v)
         return None
 
+    per_start = max(2000, 40 * n)
     try:
-        for s in starts:
-            found = search([s], {s})
-            if found:
-                return list(found)
+        while True:  # rounds over every start, each bounded, until found or out of time
+            exhausted = True
+            for s0 in starts:
+                steps[1] = 0
+                try:
+                    found = search([s0], {s0})
+                except StopIteration:
+                    exhausted = False
+                    continue
+                if found:
+                    return list(found)
+            if exhausted:
+                return None  # every start searched completely: no such path
+            per_start *= 4
     except (TimeoutError, RecursionError):
         return None
-    return None
 
 
 def longest_path(coupling: nx.Graph, n: int, seed: int = 0, budget_s: float = 0.5) -> list[int]:
