@@ -160,7 +160,7 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
     t0 = time.perf_counter()
     logical = circuit.copy()
     optimised = circuit.copy()
-    levels.optimise_pass(opt_level, _cx_like(target)).apply(optimised)
+    levels.optimise_pass(opt_level, _cx_like(target), circuit.n_gates).apply(optimised)
     for point, p in hooks:
         if point == "optimise":
             p.apply(optimised)
