@@ -86,11 +86,14 @@ def _model_and_section(model, model_name, target, compile_options):
 
 def train(model, data=None, *, model_name: str | None = None, out: str | None = None, resume=False,
           quiet: bool = True, output: str | None = None, log=print, compile_options: dict | None = None,
-          overrides: dict | None = None, **settings) -> TrainResult:
+          overrides: dict | None = None, noise=None, **settings) -> TrainResult:
     """Train a model; see the module docstring. `out` is a folder for the checkpoint and logs
     (nothing is written without it); `resume=True` continues `out/checkpoint.npz`, or give the
     checkpoint's path. `settings` override the train section (`epochs=5`, `optimizer__lr=0.1` for
-    the sub-key optimizer.lr); `overrides` is the same as a dict of parsed values with dotted keys."""
+    the sub-key optimizer.lr); `overrides` is the same as a dict of parsed values with dotted keys.
+    `noise` (a NoiseModel or a spec such as "heavy-hex-27") trains under that noise: forward runs
+    are noisy (density matrices or trajectories, `docs/noise.md`) and the gradient is SPSA (or
+    finite differences), as it would be on the hardware; adjoint is refused."""
     given = dict(overrides or {})
     compile_options = dict(compile_options or {})
     cm, raw, file, base = _model_and_section(model, model_name, None, compile_options)
@@ -129,6 +132,14 @@ def train(model, data=None, *, model_name: str | None = None, out: str | None = 
             log(f"note: resuming with the checkpoint's settings; the file now differs in {', '.join(differs)}")
     elif cm is None:
         cm = compile_model(model, model_name, cfg["target"], **compile_options)
+    if noise is not None:
+        from ..noise import NoiseModel, with_noise
+        if cfg.get("gradient") in (None, "adjoint", "parameter_shift"):
+            if cfg.get("gradient") is not None and "gradient" in overrides:
+                raise ConfigError(f"training under noise cannot use the `{cfg['gradient']}` gradient",
+                                  hint="use --gradient spsa (the default under noise) or finite_diff")
+            cfg["gradient"] = "spsa"
+        cm = with_noise(cm, noise if isinstance(noise, NoiseModel) else NoiseModel.parse(str(noise)))
     prep = prepare(cm, cfg, data, base, output)
     if meta is not None and meta["data"]["hash"] != prep.info["hash"]:
         raise CheckpointError(f"`{ckpt_path}`: the data differ from the data the checkpoint was trained on "

@@ -57,6 +57,9 @@ def add_commands(sub, pipeline_options) -> None:
                    help="write the training curves as a PNG (default DIR/curves.png; needs matplotlib)")
     c.add_argument("--output", metavar="NAME", help="the model output to train (when it has several)")
     c.add_argument("--engine", choices=("numba", "numpy"), default="numba")
+    c.add_argument("--noise", metavar="SPEC",
+                   help="train under noise (a target's rates, or depol1=..,depol2=..,readout=..); "
+                        "the gradient becomes SPSA")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar or epoch lines (also under CI=true)")
     c.set_defaults(func=cmd_train)
 
@@ -169,7 +172,7 @@ def cmd_train(args) -> int:
     quiet = args.quiet
     result = train(args.file, model_name=args.model, out=out, resume=args.resume, quiet=quiet,
                    output=args.output, log=None if quiet else print, compile_options=_compile_options(args),
-                   overrides=overrides)
+                   overrides=overrides, noise=getattr(args, "noise", None))
     if result.test is not None:
         t = result.test
         shown = "  ".join(f"{k} {v:.4f}" for k, v in t.items() if isinstance(v, float))

@@ -157,3 +157,15 @@ def test_evaluate_under_noise_and_mitigation(tiny_file, tmp_path, capsys, monkey
     assert code == 1 and "needs noise" in err
     code, _, err = qmlc(capsys, "evaluate", tiny_file, "--noise", "depol9=1")
     assert code == 1 and "depol9" in err
+
+
+def test_train_under_noise_uses_spsa(tiny_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = qmlc(capsys, "train", tiny_file, "--epochs", "4", "--noise", "depol1=1e-2,readout=2e-2")
+    assert code == 0, err
+    assert "gradient spsa" in out
+    cfg = json.loads((tmp_path / "runs" / "tiny" / "config.json").read_text())["config"]
+    assert cfg["gradient"] == "spsa"
+    code, _, err = qmlc(capsys, "train", tiny_file, "--epochs", "1", "--noise", "readout=2e-2",
+                        "--set", "train.gradient=adjoint")
+    assert code == 1 and "cannot use the `adjoint` gradient" in err
