@@ -160,7 +160,8 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
     t0 = time.perf_counter()
     logical = circuit.copy()
     optimised = circuit.copy()
-    levels.optimise_pass(opt_level, _cx_like(target), circuit.n_gates).apply(optimised)
+    levels.optimise_pass(opt_level, _cx_like(target), circuit.n_gates,
+                         symbolic=bool(circuit.free_symbols())).apply(optimised)
     for point, p in hooks:
         if point == "optimise":
             p.apply(optimised)
@@ -322,6 +323,10 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         return {"routed": c, "initial": identity, "final": dict(identity), "swaps": 0,
                 "name": "identity", "candidates": []}
     coupling = target.graph()
+    if not any(len(cmd.qubits) > 1 for cmd in circ.get_commands()):
+        # Nothing interacts: any placement needs no SWAP; the first qubits will do.
+        r = _finish(_route(circ, identity, target), target, opt_level)
+        return dict(r, name="identity", candidates=[])
     # Every placement is routed by LexiRoute (a few ms); SABRE (ours, in Python, slower) routes
     # its own layout, the shape-aware ones and the two best of the rest. A placement that needs
     # no SWAP at all cannot be beaten on two-qubit gates: the search stops there.

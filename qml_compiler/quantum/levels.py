@@ -7,9 +7,10 @@ drops a gate as "negligible": compilation is exact.
 
     level 0  nothing before routing; rebase and remove exact identities after it
     level 1  cancel adjacent inverses, commute single-qubit gates through CX and merge them
-    level 2  level 1 + resynthesis of single-qubit runs around CX (default); small circuits
-             (<= 400 gates) also get level 3's FullPeepholeOptimise
-    level 3  level 2 + pytket's FullPeepholeOptimise (KAK and three-qubit squashing); slower
+    level 2  level 1 + resynthesis of single-qubit runs around CX (default); small numeric
+             circuits (<= 400 gates) also get level 3's FullPeepholeOptimise
+    level 3  level 2 + pytket's FullPeepholeOptimise (KAK and three-qubit squashing) on numeric
+             circuits, KAK on symbolic ones; slower
 
 On targets whose entangling gate is not CX-like (ions: ZZPhase) the CX-based resynthesis of levels
 2-3 would turn each ZZPhase into two CX and back into two ZZPhase: those levels stop at level 1's
@@ -46,15 +47,23 @@ blocks it saves up to 40% of the CX (custom_gates 5 -> 3, hamiltonian 24 -> 20) 
 on large circuits it costs seconds for a few percent (measured: QFT-27 5 s for 0.3%)."""
 
 
-def optimise_pass(level: int, cx_like: bool = True, n_gates: int = 0) -> BasePass:
-    """The passes that run on the logical circuit, before placement and routing."""
+def optimise_pass(level: int, cx_like: bool = True, n_gates: int = 0, symbolic: bool = False) -> BasePass:
+    """The passes that run on the logical circuit, before placement and routing.
+
+    FullPeepholeOptimise runs on numeric circuits only: on symbolic ones it can multiply the gate
+    count (measured: the 12-gate re-uploading block of examples/reupload.qml, whose angles are
+    `w * x + b`, became 2,084 gates); symbolic circuits get KAK on two-qubit blocks instead."""
     steps: list[BasePass] = [DecomposeBoxes()]
     if level >= 1:
         steps += [RemoveRedundancies(), CommuteThroughMultis(), RemoveRedundancies()]
     if level >= 2 and cx_like:
         steps += [SynthesiseTket()]
     if cx_like and (level >= 3 or (level == 2 and n_gates <= SMALL_CIRCUIT_GATES)):
-        steps += [FullPeepholeOptimise(allow_swaps=False)]
+        if symbolic:
+            if level >= 3:
+                steps += [KAKDecomposition(allow_swaps=False)]
+        else:
+            steps += [FullPeepholeOptimise(allow_swaps=False)]
     return SequencePass(steps)
 
 

@@ -220,3 +220,16 @@ def test_state_passing_blocks_need_fusion_first():
     with pytest.raises(TargetError, match="fuse-blocks"):
         qc.compile(path, opt_level=0, target="line-8")
     qc.compile(path, opt_level=1, target="line-8")
+
+
+@pytest.mark.parametrize("level", [2, 3])
+def test_optimisation_never_blows_up_a_symbolic_block(level):
+    # FullPeepholeOptimise turned the 12-gate re-uploading block (angles w * x + b) into 2,084
+    # gates; symbolic circuits must not go through it.
+    g = lower(load_file(os.path.join(ROOT, "examples", "reupload.qml"))["circle_classifier"])
+    block = next(o for o in (g.nodes[n]["op"] for n in g) if isinstance(o, QuantumBlock))
+    for target in ("heavy-hex-27", "ideal"):
+        cc = compile_circuit(block.circuit, target, opt_level=level)
+        assert cc.stages["optimised"].n_gates <= 2 * block.circuit.n_gates
+        assert cc.circuit.n_gates <= 6 * block.circuit.n_gates
+        assert check(cc).checked
