@@ -48,6 +48,7 @@ TRAIN_KEYS = {
     "early_stopping": "patience in epochs", "schedule": "learning-rate schedule",
     "clip": "gradient clipping norm", "checkpoint_every": "epochs between checkpoints",
     "target": "hardware target name",
+    "noise": "train under noise: a target's error rates (\"heavy-hex-27\") or \"depol1=..,depol2=..,readout=..\"",
 }
 TRAIN_GROUPS = {"data", "optimizer", "schedule", "early_stopping"}  # accept dotted sub-keys
 

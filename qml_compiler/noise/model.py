@@ -188,6 +188,25 @@ class NoiseModel:
         out["virtual"] = list(self.virtual)
         return out
 
+    @classmethod
+    def from_json(cls, d: dict) -> NoiseModel:
+        """The model `to_json` wrote (a checkpoint records the noise a run was trained under)."""
+        try:
+            known = {f.name for f in fields(cls)} - {"source"}
+            unknown = set(d) - known
+            if unknown:
+                raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
+            kw = {k: v for k, v in d.items() if k not in ("depol1_by_qubit", "depol2_by_edge",
+                                                          "readout_by_qubit", "virtual")}
+            kw["depol1_by_qubit"] = tuple((int(q), float(p)) for q, p in d.get("depol1_by_qubit", {}).items())
+            kw["depol2_by_edge"] = tuple(((int(a), int(b)), float(p)) for a, b, p in d.get("depol2_by_edge", []))
+            kw["readout_by_qubit"] = tuple((int(q), float(p)) for q, p in d.get("readout_by_qubit", {}).items())
+            kw["virtual"] = tuple(str(v) for v in d.get("virtual", ("Rz",)))
+            return cls(**kw)
+        except (TypeError, ValueError, AttributeError) as e:
+            raise ConfigError(f"not a noise model: {e}",
+                              hint="give a spec such as depol1=3e-4,depol2=1e-2,readout=2e-2") from None
+
     def __str__(self) -> str:
         bits = [f"{k}={getattr(self, k):g}" for k in ("depol1", "depol2", "amp", "phase") if getattr(self, k)]
         if self.readout01 == self.readout10:

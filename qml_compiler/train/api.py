@@ -103,6 +103,9 @@ def train(model, data=None, *, model_name: str | None = None, out: str | None = 
         data = None
     elif data is not None:
         overrides["data"] = {"name": "<arrays>"}
+    if noise is not None:  # a setting like any other: recorded with the run, kept on --resume
+        from ..noise import NoiseModel
+        overrides["noise"] = noise.to_json() if isinstance(noise, NoiseModel) else noise
     overrides.update(given)
     overrides.update(_parse_settings(settings))
     for key in ("data", "data.test", "data.validation"):  # relative to where the person is
@@ -132,14 +135,15 @@ def train(model, data=None, *, model_name: str | None = None, out: str | None = 
             log(f"note: resuming with the checkpoint's settings; the file now differs in {', '.join(differs)}")
     elif cm is None:
         cm = compile_model(model, model_name, cfg["target"], **compile_options)
-    if noise is not None:
+    if cfg.get("noise") is not None:
         from ..noise import NoiseModel, with_noise
         if cfg.get("gradient") in (None, "adjoint", "parameter_shift"):
             if cfg.get("gradient") is not None and "gradient" in overrides:
                 raise ConfigError(f"training under noise cannot use the `{cfg['gradient']}` gradient",
                                   hint="use --gradient spsa (the default under noise) or finite_diff")
             cfg["gradient"] = "spsa"
-        cm = with_noise(cm, noise if isinstance(noise, NoiseModel) else NoiseModel.parse(str(noise)))
+        spec = cfg["noise"]
+        cm = with_noise(cm, NoiseModel.parse(spec) if isinstance(spec, str) else NoiseModel.from_json(spec))
     prep = prepare(cm, cfg, data, base, output)
     if meta is not None and meta["data"]["hash"] != prep.info["hash"]:
         raise CheckpointError(f"`{ckpt_path}`: the data differ from the data the checkpoint was trained on "

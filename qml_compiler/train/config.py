@@ -22,7 +22,7 @@ from ..diagnostics import ConfigError, did_you_mean
 
 KEYS = ("data", "loss", "optimizer", "lr", "epochs", "batch_size", "seed", "gradient", "shots",
         "validation_split", "test_split", "scale", "metrics", "early_stopping", "schedule", "clip",
-        "checkpoint_every", "target")
+        "checkpoint_every", "target", "noise")
 GROUPS = ("data", "optimizer", "schedule", "early_stopping")
 LOSSES = ("mse", "cross_entropy", "softmax_cross_entropy", "bce", "hinge", "fidelity")
 OPTIMIZERS = {
@@ -345,7 +345,25 @@ def resolve(raw: dict, overrides: dict | None = None) -> dict:
     if target is not None and not isinstance(target, str):
         raise ConfigError(f"train setting `target` must be a target name, got {target!r}")
     cfg["target"] = target
+    cfg["noise"] = _noise(m.get("noise"))
     return cfg
+
+
+def _noise(value):
+    """The noise setting as recorded with the run: a spec string (`heavy-hex-27`,
+    `depol2=1e-2,readout=2e-2`) or a noise model's JSON; checked here so that a bad spec fails
+    before any training. `none` means exact."""
+    if value is None:
+        return None
+    from ..noise import NoiseModel
+    if isinstance(value, str):
+        NoiseModel.parse(value)
+        return None if value.strip().lower() in ("none", "ideal") else value
+    if isinstance(value, dict):
+        NoiseModel.from_json(value)
+        return value
+    raise ConfigError(f"train setting `noise` must be a noise spec such as \"heavy-hex-27\" or "
+                      f"\"depol2=1e-2,readout=2e-2\", got {value!r}")
 
 
 # settings that may differ between a checkpoint and the run that resumes it

@@ -169,3 +169,44 @@ def test_train_under_noise_uses_spsa(tiny_file, tmp_path, capsys, monkeypatch):
     code, _, err = qmlc(capsys, "train", tiny_file, "--epochs", "1", "--noise", "readout=2e-2",
                         "--set", "train.gradient=adjoint")
     assert code == 1 and "cannot use the `adjoint` gradient" in err
+
+
+def test_noise_is_recorded_with_the_run_and_kept_on_resume(tiny_file, tmp_path, capsys, monkeypatch):
+    """A run trained under noise records the noise in its configuration and checkpoint; `--resume`
+    without `--noise` continues under that noise (to the weights of a run never interrupted), and
+    `--resume` with other noise is refused rather than silently mixing two kinds of training."""
+    import numpy as np
+    monkeypatch.chdir(tmp_path)
+    spec = "depol1=2e-2,readout=5e-2"
+    assert qmlc(capsys, "train", tiny_file, "--epochs", "4", "--noise", spec, "--out", "whole", "-q")[0] == 0
+    cfg = json.loads((tmp_path / "whole" / "config.json").read_text())["config"]
+    assert cfg["noise"] == spec and cfg["gradient"] == "spsa"
+    assert qmlc(capsys, "train", tiny_file, "--epochs", "2", "--noise", spec, "--out", "part", "-q")[0] == 0
+    code, _, err = qmlc(capsys, "train", tiny_file, "--epochs", "4", "--out", "part", "--resume", "-q")
+    assert code == 0, err
+    whole, part = np.load(tmp_path / "whole" / "checkpoint.npz"), np.load(tmp_path / "part" / "checkpoint.npz")
+    keys = [k for k in whole.files if k.startswith("final/")]
+    assert keys and all(np.array_equal(whole[k], part[k]) for k in keys)
+    code, _, err = qmlc(capsys, "train", tiny_file, "--epochs", "6", "--out", "part", "--resume",
+                        "--noise", "depol1=1e-1", "-q")
+    assert code == 1 and "noise" in err and "depol1=1e-1" in err
+
+
+def test_noise_can_be_a_setting_of_the_file(tiny_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tiny = open(tiny_file).read()
+    f = tmp_path / "noisy.qml"
+    f.write_text(tiny.replace("seed = 0;", 'seed = 0;\n        noise = "readout=5e-2";'))
+    code, out, err = qmlc(capsys, "train", str(f), "--epochs", "1", "--out", "r")
+    assert code == 0, err
+    assert "gradient spsa" in out
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["config"]["noise"] == "readout=5e-2"
+    f.write_text(tiny.replace("seed = 0;", 'seed = 0;\n        noise = "depol7=1";'))
+    code, _, err = qmlc(capsys, "train", str(f), "--epochs", "1")
+    assert code == 1 and "depol7" in err
+
+
+def test_noise_model_json_round_trips():
+    from qml_compiler.noise import NoiseModel
+    nm = NoiseModel.from_target("heavy-hex-27")
+    assert NoiseModel.from_json(json.loads(json.dumps(nm.to_json()))) == nm
