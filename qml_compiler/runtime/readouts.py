@@ -9,6 +9,8 @@ sampled readouts train with parameter shift or SPSA).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..frontend.model import Expval, Probs, Samples
@@ -39,24 +41,38 @@ class Readouts:
         self._signs: dict = {}
         self._outcomes: dict = {}
         # Expectations of diagonal (Z and identity) Pauli sums, the common case, are one matrix
-        # product with the probabilities: column j of `_zmat` is sum_t coeff_t * signs_t.
-        self._zcols, cols, consts = [], [], []
-        col = 0
+        # product with the probabilities: column j of `_zmat` is sum_t coeff_t * signs_t. Built
+        # on first use: a block too large to simulate must reach the memory check of its first
+        # run (which says what to change) rather than fail here allocating 2**n signs.
+        self._zcols, col = [], 0
         for r in self.items:
             if isinstance(r, Expval) and all(p == "Z" for t in r.terms for _, p in t.ops):
-                v = np.zeros(2 ** n_qubits)
-                c = 0.0
-                for t in r.terms:
-                    if t.ops:
-                        v += t.coeff * self._z_signs([q for q, _ in t.ops])
-                    else:
-                        c += t.coeff
                 self._zcols.append(col)
-                cols.append(v)
-                consts.append(c)
             col += r.width
-        self._zmat = np.stack(cols, axis=1) if cols else np.zeros((2 ** n_qubits, 0))
-        self._zconst = np.array(consts)
+
+    @functools.cached_property
+    def _zdiag(self) -> tuple[np.ndarray, np.ndarray]:
+        cols, consts = [], []
+        zitems = [r for r in self.items if isinstance(r, Expval) and all(p == "Z" for t in r.terms for _, p in t.ops)]
+        for r in zitems:
+            v = np.zeros(2 ** self.n)
+            c = 0.0
+            for t in r.terms:
+                if t.ops:
+                    v += t.coeff * self._z_signs([q for q, _ in t.ops])
+                else:
+                    c += t.coeff
+            cols.append(v)
+            consts.append(c)
+        return (np.stack(cols, axis=1) if cols else np.zeros((2 ** self.n, 0))), np.array(consts)
+
+    @property
+    def _zmat(self) -> np.ndarray:
+        return self._zdiag[0]
+
+    @property
+    def _zconst(self) -> np.ndarray:
+        return self._zdiag[1]
 
     def _z_signs(self, qubits) -> np.ndarray:
         key = tuple(qubits)

@@ -210,3 +210,28 @@ def test_noise_model_json_round_trips():
     from qml_compiler.noise import NoiseModel
     nm = NoiseModel.from_target("heavy-hex-27")
     assert NoiseModel.from_json(json.loads(json.dumps(nm.to_json()))) == nm
+
+
+def test_a_block_too_large_to_simulate_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    """34 qubits: it compiles for a large target, but training says how much memory one sample
+    would need and what to change, instead of dying allocating it."""
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "big.qml"
+    f.write_text("""model big {
+    input x[2];
+    output y[1];
+    quantum c(x[2]) on q[34] {
+        param theta[34];
+        for i in range(34) { ry(theta[i] * x[i % 2]) q[i]; }
+        for i in range(33) { cx q[i], q[i + 1]; }
+        readout expval(Z33);
+    }
+    forward { y = c(x); }
+    train { data = moons(n_samples=40); epochs = 1; }
+}
+""")
+    code, out, err = qmlc(capsys, "train", str(f), "-q")
+    assert code == 1, err
+    assert "block `c`" in err and "34 qubits" in err and "GiB" in err and "fewer qubits" in err
+    assert "internal error" not in err
+    assert qmlc(capsys, "compile", str(f), "--target", "heavy-hex-127")[0] == 0
