@@ -43,21 +43,22 @@ Pure Python; deterministic for a given seed (ties broken by a seeded `random.Ran
 from __future__ import annotations
 
 import random
-import time
 from collections import deque
 
 import networkx as nx
+import numpy as np
 from pytket import Circuit, OpType
 from pytket.circuit import Node
 
-EXTENDED_SET_SIZE = 20
-EXTENDED_SET_WEIGHT = 0.5
-DECAY_RATE = 0.001
-DECAY_RESET_INTERVAL = 5
+from . import sabre_core as core
+
+from .sabre_core import DECAY_RATE, DECAY_RESET_INTERVAL, EXTENDED_SET_SIZE, EXTENDED_SET_WEIGHT  # noqa: E402,F401
 MERGE_BONUSES = (0.0, 0.3)
 ROUTE_BONUSES = (0.0, 0.3, 1.0)
 LAYOUT_FINALISTS = 3
-PRUNE = False  # consider only SWAPs that bring some front gate's qubits closer
+LAYOUT_TRIALS = 16
+ROUTE_TRIALS = 8
+PERFECT_STEPS = 200_000
 """Subtracted from a SWAP's score when it merges with the last gate on its pair (so costs 1-2 CX
 after KAK, not 3); layout trials cycle through MERGE_BONUSES, routing trials through
 ROUTE_BONUSES, the best result is kept. The LAYOUT_FINALISTS best layouts are routed again as
@@ -187,6 +188,22 @@ class _Prepared:
                 succ[p0].append(i)
         self.succ = succ
         self.cost = [_CX_COST.get(cmds[k].op.type, 3) for k in two]
+        # the same as arrays, for the compiled core (sabre_core.py)
+        G = len(two)
+        self.a_gates = np.array(self.gates, dtype=np.int64).reshape(G, 2)
+        self.a_succ = _csr(succ)
+        self.a_npred = np.array([len(p) for p in self.pred2], dtype=np.int64)
+        self.a_bsucc = _csr(self.pred2)  # the reversed circuit: predecessors are successors
+        self.a_bnpred = np.array([len(x) for x in succ], dtype=np.int64)
+        self.a_cost = np.array(self.cost, dtype=np.int64)
+
+
+def _csr(lists) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    for i, xs in enumerate(lists):
+        ptr[i + 1] = ptr[i] + len(xs)
+    idx = np.fromiter((x for xs in lists for x in xs), dtype=np.int64, count=int(ptr[-1]))
+    return ptr, idx
 
 
 class _Device:
@@ -218,6 +235,11 @@ class _Device:
         self.D = D
         self.connected = all(d < inf for d in D[0])
         self.diameter = max(max(r) for r in D) if self.connected else inf
+        self.a_D = np.array(D, dtype=np.int64)
+        self.a_nbr = _csr(self.nbrs)
+
+    def core_args(self) -> tuple:
+        return (self.a_D, self.a_nbr[0], self.a_nbr[1], int(self.diameter))
 
 
 _DEVICES: dict = {}
@@ -234,287 +256,6 @@ def _device(coupling: nx.Graph) -> _Device:
         if not dev.connected:
             raise ValueError("sabre: the coupling graph is not connected")
     return dev
-
-
-# --- the router --------------------------------------------------------------------------------
-
-def _route_core(gates, succ, npred0, l2p, N, dev: _Device, rng: random.Random, merge_bonus: float = 0.0):
-    """Route the two-qubit dependency graph from layout `l2p` (logical -> physical index).
-    Returns (events, swaps, final l2p): events are gate ids (>= 0) in execution order, and
-    SWAPs as -1 - (x * N + y)."""
-    D = dev.D
-    nbrs = dev.nbrs
-    l2p = list(l2p)
-    p2l = [-1] * N
-    for q, p in enumerate(l2p):
-        p2l[p] = q
-    npred = list(npred0)
-    events: list = []
-    nswaps = 0
-    decay = [1.0] * N
-    # last[p]: the two-qubit operation last on physical p, as (id, partner) for merge bonus
-    last_pair = [-1] * N  # partner physical of the last 2q gate on p (gate, not swap), -1 if none
-    front: list = []
-    valve_limit = 5 * dev.diameter + 10
-
-    def execute(stack):
-        """Run every ready gate that is coupled, cascading; the rest join the front."""
-        ran = False
-        while stack:
-            g = stack.pop()
-            a, b = gates[g]
-            pa, pb = l2p[a], l2p[b]
-            if D[pa][pb] == 1:
-                events.append(g)
-                last_pair[pa] = pb
-                last_pair[pb] = pa
-                ran = True
-                for s in succ[g]:
-                    npred[s] -= 1
-                    if npred[s] == 0:
-                        stack.append(s)
-            else:
-                front.append(g)
-        return ran
-
-    execute([g for g in range(len(gates) - 1, -1, -1) if npred[g] == 0])
-    succ_list: list = []
-
-    def successors():
-        """Up to EXTENDED_SET_SIZE gates after the front, breadth-first."""
-        nonlocal succ_list
-        succ_list = []
-        seen = set(front)
-        todo = deque(front)
-        while todo and len(succ_list) < EXTENDED_SET_SIZE:
-            g = todo.popleft()
-            for s in succ[g]:
-                if s in seen:
-                    continue
-                seen.add(s)
-                todo.append(s)
-                succ_list.append(s)
-                if len(succ_list) >= EXTENDED_SET_SIZE:
-                    break
-
-    successors()
-    since = 0  # swaps since the last gate ran
-    swaps_since: list = []
-    nreset = 0
-    while front:
-        # The active front: commuting gates may share a qubit; keep at most one gate per qubit,
-        # the closest first (so a qubit with many partners chases one at a time, instead of
-        # settling at their centre). The rest join the extended set.
-        if len(front) > 1:
-            shared = False
-            seen_q = set()
-            for g in front:
-                a, b = gates[g]
-                if a in seen_q or b in seen_q:
-                    shared = True
-                    break
-                seen_q.add(a)
-                seen_q.add(b)
-        else:
-            shared = False
-        if shared:
-            fr = sorted(front, key=lambda g: (D[l2p[gates[g][0]]][l2p[gates[g][1]]], g))
-            busy = set()
-            active = []
-            inactive = []
-            for g in fr:
-                a, b = gates[g]
-                if a in busy or b in busy:
-                    inactive.append(g)
-                else:
-                    busy.add(a)
-                    busy.add(b)
-                    active.append(g)
-        else:
-            active = front
-            inactive = []
-        fpart: dict = {}
-        fsum = 0
-        for g in active:
-            a, b = gates[g]
-            fpart[a] = b
-            fpart[b] = a
-            fsum += D[l2p[a]][l2p[b]]
-        ext = inactive[:EXTENDED_SET_SIZE]
-        if len(ext) < EXTENDED_SET_SIZE:
-            ext = ext + succ_list[:EXTENDED_SET_SIZE - len(ext)]
-        ext_n = len(ext)
-        ext_part = {}
-        esum = 0
-        for g in ext:
-            a, b = gates[g]
-            ext_part.setdefault(a, []).append(b)
-            ext_part.setdefault(b, []).append(a)
-            esum += D[l2p[a]][l2p[b]]
-        cands = set()
-        for q, w in fpart.items():
-            x = l2p[q]
-            pw = l2p[w]
-            Dpw = D[pw]
-            dx = Dpw[x]
-            for y in nbrs[x]:
-                if PRUNE and Dpw[y] >= dx:
-                    continue
-                cands.add((x, y) if x < y else (y, x))
-        nf = len(active)
-        best = None
-        bests: list = []
-        for x, y in sorted(cands):
-            u = p2l[x]
-            v = p2l[y]
-            dF = 0
-            dE = 0
-            Dx = D[x]
-            Dy = D[y]
-            if u >= 0:
-                w = fpart.get(u, -1)
-                if w >= 0 and w != v:
-                    pw = l2p[w]
-                    dF += Dy[pw] - Dx[pw]
-                for w in ext_part.get(u, ()):
-                    if w != v:
-                        pw = l2p[w]
-                        dE += Dy[pw] - Dx[pw]
-            if v >= 0:
-                w = fpart.get(v, -1)
-                if w >= 0 and w != u:
-                    pw = l2p[w]
-                    dF += Dx[pw] - Dy[pw]
-                for w in ext_part.get(v, ()):
-                    if w != u:
-                        pw = l2p[w]
-                        dE += Dx[pw] - Dy[pw]
-            score = (fsum + dF) / nf
-            if ext_n:
-                score += EXTENDED_SET_WEIGHT * (esum + dE) / ext_n
-            dx, dy = decay[x], decay[y]
-            score *= max(dy, dx)
-            if merge_bonus and last_pair[x] == y and last_pair[y] == x:
-                score -= merge_bonus
-            if best is None or score < best - 1e-10:
-                best = score
-                bests = [(x, y)]
-            elif score <= best + 1e-10:
-                bests.append((x, y))
-        x, y = bests[0] if len(bests) == 1 else bests[rng.randrange(len(bests))]
-        # apply the swap
-        u, v = p2l[x], p2l[y]
-        p2l[x], p2l[y] = v, u
-        if u >= 0:
-            l2p[u] = y
-        if v >= 0:
-            l2p[v] = x
-        events.append(-1 - (x * N + y))
-        last_pair[x] = last_pair[y] = -1
-        nswaps += 1
-        since += 1
-        swaps_since.append((x, y))
-        decay[x] += DECAY_RATE
-        decay[y] += DECAY_RATE
-        nreset += 1
-        if nreset >= DECAY_RESET_INTERVAL:
-            nreset = 0
-            decay = [1.0] * N
-        # gates that may now run: front gates on u or v
-        touched = [g for g in front if u in gates[g] or v in gates[g]]
-        runnable = [g for g in touched if D[l2p[gates[g][0]]][l2p[gates[g][1]]] == 1]
-        if runnable:
-            rs = set(runnable)
-            front[:] = [g for g in front if g not in rs]
-            execute(runnable[::-1])
-            since = 0
-            swaps_since = []
-            decay = [1.0] * N
-            nreset = 0
-            successors()
-        elif since > valve_limit:
-            # Release valve: undo the swaps since the last gate ran, then walk the closest
-            # front gate's qubits together along a shortest path.
-            for sx, sy in reversed(swaps_since):
-                su, sv = p2l[sx], p2l[sy]
-                p2l[sx], p2l[sy] = sv, su
-                if su >= 0:
-                    l2p[su] = sy
-                if sv >= 0:
-                    l2p[sv] = sx
-                events.pop()
-                nswaps -= 1
-            swaps_since = []
-            g = min(front, key=lambda g: (D[l2p[gates[g][0]]][l2p[gates[g][1]]], g))
-            a, b = gates[g]
-            path = nx.shortest_path(dev.graph, l2p[a], l2p[b])
-            # move a forward along the first half, b backward along the second half
-            k = len(path) - 2  # swaps needed
-            na = (k + 1) // 2
-            steps = [(path[i], path[i + 1]) for i in range(na)]
-            steps += [(path[len(path) - 1 - i], path[len(path) - 2 - i]) for i in range(k - na)]
-            for sx, sy in steps:
-                su, sv = p2l[sx], p2l[sy]
-                p2l[sx], p2l[sy] = sv, su
-                if su >= 0:
-                    l2p[su] = sy
-                if sv >= 0:
-                    l2p[sv] = sx
-                events.append(-1 - (min(sx, sy) * N + max(sx, sy)))
-                last_pair[sx] = last_pair[sy] = -1
-                nswaps += 1
-            runnable = [h for h in front if D[l2p[gates[h][0]]][l2p[gates[h][1]]] == 1]
-            rs = set(runnable)
-            front[:] = [h for h in front if h not in rs]
-            execute(runnable[::-1])
-            since = 0
-            decay = [1.0] * N
-            nreset = 0
-            successors()
-    return events, nswaps, l2p
-
-
-def _estimate(events, gates, cost, l2p0, N):
-    """(two-qubit gates after KAK, two-qubit depth) of a routing: each maximal run of two-qubit
-    operations on one physical pair costs min(3, sum of their CX counts)."""
-    l2p = list(l2p0)
-    p2l = [-1] * N
-    for q, p in enumerate(l2p):
-        p2l[p] = q
-    blk_of = [-1] * N  # block id on each physical wire
-    blk_pair: list = []
-    blk_cost: list = []
-    level = [0] * N
-    for e in events:
-        if e >= 0:
-            a, b = gates[e]
-            x, y = l2p[a], l2p[b]
-            c = cost[e]
-        else:
-            e = -1 - e
-            x, y = divmod(e, N)
-            u, v = p2l[x], p2l[y]
-            p2l[x], p2l[y] = v, u
-            if u >= 0:
-                l2p[u] = y
-            if v >= 0:
-                l2p[v] = x
-            c = 3
-        bx = blk_of[x]
-        if bx >= 0 and bx == blk_of[y]:
-            old = blk_cost[bx]
-            new = old + c
-            blk_cost[bx] = new
-            add = min(3, new) - min(3, old)
-            t = max(level[x], level[y]) + add
-        else:
-            blk_of[x] = blk_of[y] = len(blk_cost)
-            blk_pair.append((x, y))
-            blk_cost.append(c)
-            t = max(level[x], level[y]) + min(3, c)
-        level[x] = level[y] = t
-    total = sum(min(3, c) for c in blk_cost)
-    return total, max(level) if level else 0
 
 
 # --- layouts -----------------------------------------------------------------------------------
@@ -591,7 +332,7 @@ def _initial_layouts(prep: _Prepared, dev: _Device, rng: random.Random, trials: 
         yield l2p
 
 
-def _perfect_layout(prep: _Prepared, dev: _Device, max_steps: int = 20000) -> list[int] | None:
+def _perfect_layout(prep: _Prepared, dev: _Device, max_steps: int = PERFECT_STEPS) -> list[int] | None:
     """A layout on which every two-qubit gate is already on a coupled pair (a subgraph
     monomorphism of the interaction graph into the coupling graph, by depth-first search with
     a step limit), or None."""
@@ -620,41 +361,17 @@ def _perfect_layout(prep: _Prepared, dev: _Device, max_steps: int = 20000) -> li
                 if v not in seen:
                     seen.add(v)
                     dq.append(v)
-    l2p = [-1] * n
-    used = [False] * N
-    steps = [0]
-    by_degree = sorted(range(N), key=lambda p: (-pdeg[p], p))
-
-    def search(i: int) -> bool:
-        if i == len(order):
-            return True
-        steps[0] += 1
-        if steps[0] > max_steps:
-            raise TimeoutError
-        q = order[i]
-        placed = [l2p[w] for w in adj[q] if l2p[w] >= 0]
-        if placed:
-            cands = [p for p in dev.nbrs[placed[0]] if not used[p]]
-            cands = [p for p in cands if all(dev.D[p][r] == 1 for r in placed[1:])]
-        else:
-            cands = [p for p in by_degree if not used[p]]
-        need = len(adj[q])
-        for p in cands:
-            if pdeg[p] < need:
-                continue
-            l2p[q] = p
-            used[p] = True
-            if search(i + 1):
-                return True
-            l2p[q] = -1
-            used[p] = False
-        return False
-
-    try:
-        if not search(0):
-            return None
-    except (TimeoutError, RecursionError):
+    by_degree = np.array(sorted(range(N), key=lambda p: (-pdeg[p], p)), dtype=np.int64)
+    adj_ptr, adj_idx = _csr([sorted(a) for a in adj])
+    found = core.perfect_layout(adj_ptr, adj_idx, np.array(order, dtype=np.int64), dev.a_D, dev.a_nbr[0],
+                                dev.a_nbr[1], by_degree, max_steps)
+    if found.shape[0] == 0:
         return None
+    l2p = [int(p) for p in found]
+    used = [False] * N
+    for p in l2p:
+        if p >= 0:
+            used[p] = True
     # idle qubits: the free physical qubits nearest to the placed ones
     if any(p < 0 for p in l2p):
         anchor = l2p[order[0]]
@@ -666,17 +383,15 @@ def _perfect_layout(prep: _Prepared, dev: _Device, max_steps: int = 20000) -> li
     return l2p
 
 
-def _reverse(prep: _Prepared):
-    return [len(s) for s in prep.succ], [list(p) for p in prep.pred2]
-
-
-def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int = 8,
+def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int = LAYOUT_TRIALS,
                  iterations: int = 3, budget_s: float | None = None) -> dict[int, int]:
     """An initial placement (logical qubit index -> physical qubit) by SABRE's bidirectional
     refinement from `trials` initial layouts; the layout whose forward routing has the fewest
-    two-qubit gates after merging (then the smallest two-qubit depth) wins. With `budget_s`,
-    trials stop once the time is spent (at least one always completes)."""
-    t0 = time.perf_counter()
+    two-qubit gates after merging (then the smallest two-qubit depth) wins, after the
+    LAYOUT_FINALISTS best are routed again as `sabre_route` will. A fixed amount of work: the
+    result depends on the input and `seed` only. `budget_s` is accepted for compatibility and
+    ignored (the search used to stop on wall-clock time, which made results depend on load)."""
+    del budget_s
     prep = _Prepared(circ)
     dev = _device(coupling)
     n, N = prep.n, dev.N
@@ -692,22 +407,15 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int =
     perfect = _perfect_layout(prep, dev)
     if perfect is not None:
         return {q: dev.labels[p] for q, p in enumerate(perfect)}
-    fwd_npred = [len(p) for p in prep.pred2]
-    bwd_npred, bwd_succ = _reverse(prep)
+    dargs = dev.core_args()
     results: list = []
     for t, l2p in enumerate(_initial_layouts(prep, dev, rng, max(1, trials))):
-        if budget_s is not None and results and time.perf_counter() - t0 > budget_s:
-            break
-        trng = random.Random(rng.random())
-        bonus = MERGE_BONUSES[t % len(MERGE_BONUSES)]
-        for it in range(iterations):
-            _, _, final = _route_core(prep.gates, prep.succ, fwd_npred, l2p, N, dev, trng, bonus)
-            _, _, l2p = _route_core(prep.gates, bwd_succ, bwd_npred, final, N, dev, trng, bonus)
-            if budget_s is not None and results and time.perf_counter() - t0 > budget_s:
-                break
-        events, nsw, _ = _route_core(prep.gates, prep.succ, fwd_npred, l2p, N, dev, trng, bonus)
-        key = _estimate(events, prep.gates, prep.cost, l2p, N) + (nsw, t)
-        results.append((key, tuple(l2p)))
+        tseed = core.seed_state(rng.getrandbits(32))
+        bonus = float(MERGE_BONUSES[t % len(MERGE_BONUSES)])
+        total, depth, nsw, refined = core.layout_trial(
+            prep.a_gates, *prep.a_succ, prep.a_npred, *prep.a_bsucc, prep.a_bnpred, prep.a_cost,
+            np.array(l2p, dtype=np.int64), dargs[0], dargs[1], dargs[2], dargs[3], tseed, bonus, int(iterations))
+        results.append(((int(total), int(depth), int(nsw), t), tuple(int(p) for p in refined)))
     results.sort()
     finalists = []
     for _, l2p in results:
@@ -716,9 +424,7 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int =
         if len(finalists) >= LAYOUT_FINALISTS:
             break
     best = None
-    for i, l2p in enumerate(finalists):
-        if i and budget_s is not None and time.perf_counter() - t0 > budget_s * 1.2:
-            break
+    for l2p in finalists:
         key = _best_route(prep, dev, list(l2p), seed, None)[0]
         if best is None or key < best[0]:
             best = (key, l2p)
@@ -726,9 +432,7 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int =
 
 
 def _default_route_trials(prep: _Prepared) -> int:
-    """8 routings for small circuits, fewer as gates x qubits grows (never fewer than 1)."""
-    work = len(prep.gates) * max(1, prep.n)
-    return max(1, min(8, int(8 * 25000 / max(1, work))))
+    return ROUTE_TRIALS
 
 
 def _best_route(prep: _Prepared, dev: _Device, l2p0: list[int], seed: int, trials: int | None):
@@ -736,17 +440,19 @@ def _best_route(prep: _Prepared, dev: _Device, l2p0: list[int], seed: int, trial
     if trials is None:
         trials = _default_route_trials(prep)
     rng = random.Random(seed)
-    npred = [len(p) for p in prep.pred2]
-    N = dev.N
+    D, nptr, nidx, diam = dev.core_args()
+    a_l2p = np.array(l2p0, dtype=np.int64)
     best = None
     for t in range(max(1, trials)):
-        trng = random.Random(rng.random())
-        bonus = ROUTE_BONUSES[t % len(ROUTE_BONUSES)]
-        events, nsw, final = _route_core(prep.gates, prep.succ, npred, l2p0, N, dev, trng, bonus)
-        key = _estimate(events, prep.gates, prep.cost, l2p0, N) + (nsw, t)
+        tseed = core.seed_state(rng.getrandbits(32))
+        bonus = float(ROUTE_BONUSES[t % len(ROUTE_BONUSES)])
+        total, depth, nsw, events, final = core.route_trial(
+            prep.a_gates, *prep.a_succ, prep.a_npred, prep.a_cost, a_l2p, D, nptr, nidx, diam, tseed, bonus)
+        key = (int(total), int(depth), int(nsw), t)
         if best is None or key < best[0]:
-            best = (key, events, nsw, final)
-    return best
+            best = (key, events, int(nsw), final)
+    key, events, nsw, final = best
+    return key, [int(e) for e in events], nsw, [int(p) for p in final]
 
 
 def sabre_route(circ: Circuit, coupling: nx.Graph, placement: dict[int, int], seed: int = 0,
