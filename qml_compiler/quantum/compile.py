@@ -165,11 +165,16 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
     for point, p in hooks:
         if point == "optimise":
             p.apply(optimised)
+    # Passes may leave an implicit wire permutation (a SWAP absorbed by relabelling wires): route
+    # the circuit without it and fold it into the final map, where it costs nothing.
+    to_route, ends_on = _without_permutation(optimised)
     times["optimise"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if initial is not None:
         _check_initial(initial, circuit.n_qubits, target, what)
-    result = _place_and_route(optimised, target, opt_level, seed, placement, initial)
+    result = _place_and_route(to_route, target, opt_level, seed, placement, initial)
+    if ends_on is not None:
+        result["final"] = {i: result["final"][ends_on[i]] for i in range(circuit.n_qubits)}
     times["route"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     native = result["routed"].copy()
@@ -186,6 +191,28 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
         _MEMORY[key] = cc
         _store_cached(key, cc)
     return cc
+
+
+def _without_permutation(circ: Circuit) -> tuple[Circuit, list[int] | None]:
+    """`circ` with its implicit wire permutation dropped, and where each qubit's state ends
+    (logical qubit i ends on wire `ends_on[i]`); `circ` itself and None if it has none."""
+    perm = circ.implicit_qubit_permutation()
+    if all(a == b for a, b in perm.items()):
+        return circ, None
+    index = {q: k for k, q in enumerate(circ.qubits)}
+    plain = Circuit(name=circ.name) if circ.name else Circuit()
+    for q in circ.qubits:
+        plain.add_qubit(q)
+    for b in circ.bits:
+        plain.add_bit(b)
+    plain.add_phase(circ.phase)
+    for cmd in circ.get_commands():
+        plain.add_gate(cmd.op, cmd.args)
+    # pytket's permutation maps a wire to the qubit whose state it ends with.
+    ends_on = [0] * len(index)
+    for q, k in index.items():
+        ends_on[index[perm[q]]] = k
+    return plain, ends_on
 
 
 def _cx_like(target: Target) -> bool:
@@ -328,9 +355,13 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         r = _finish(_route(circ, identity, target), target, opt_level)
         return dict(r, name="identity", candidates=[])
     # Every placement is routed by LexiRoute (a few ms); SABRE (ours, in Python, slower) routes
-    # its own layout, the shape-aware ones and the two best of the rest. A placement that needs
-    # no SWAP at all cannot be beaten on two-qubit gates: the search stops there.
+    # its own layout, the shape-aware ones and the two best of the rest. A placement that adds
+    # no two-qubit gate at all (no SWAP and no bridge) cannot be beaten: the search stops there.
     routed, tried, seen = [], [], set()
+    base = circ.n_2qb_gates()
+
+    def free(r: dict) -> bool:
+        return r["cost"][0] <= base
 
     def attempt(cname: str, mapping: dict[int, int], router: str) -> None:
         r = _route(circ, mapping, target, router, seed)
@@ -345,9 +376,9 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
                 continue
             seen.add(sig)
             attempt(cname, mapping, "lexi")
-            if sabre_too and routed[-1]["swaps"]:
+            if sabre_too and not free(routed[-1]):
                 attempt(cname, mapping, "sabre")
-        return any(r["swaps"] == 0 for r in routed)
+        return any(free(r) for r in routed)
 
     def stages():
         if placement in ("auto", "ansatz"):
