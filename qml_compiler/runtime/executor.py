@@ -15,7 +15,7 @@ import numpy as np
 
 from ..diagnostics import LimitError
 from ..ir.nodes import QuantumBlock
-from . import kernels_numpy
+from . import kernels_layered
 from .program import Program
 from .readouts import Readouts
 
@@ -26,14 +26,16 @@ kernels still compute in double and round to single when storing)."""
 
 
 def kernels(engine: str):
-    """The kernel module of an engine; `numba` falls back to NumPy where numba is missing."""
+    """The kernel module of an engine; `numba` falls back to NumPy where numba is missing. The
+    NumPy engine runs `kernels_layered` (layers of gates as BLAS products); `kernels_numpy` is
+    the simple gate-by-gate reference both are tested against."""
     if engine == "numba":
         try:
             from . import kernels_numba
             return kernels_numba
         except ImportError:
-            return kernels_numpy
-    return kernels_numpy
+            return kernels_layered
+    return kernels_layered
 
 
 def state_bytes(n_qubits: int, batch: int, itemsize: int = 16) -> int:
@@ -68,7 +70,7 @@ class BlockRunner:
             raise LimitError(f"unknown precision `{precision}`", hint="choose double or single")
         self.dtype = PRECISIONS[precision]
         self.kernels = kernels(engine)
-        self.engine = "numba" if self.kernels is not kernels_numpy else "numpy"
+        self.engine = "numba" if self.kernels is not kernels_layered else "numpy"
         # The block's parameter vector: the elements of each (owner, param) it uses, in order.
         self.param_slices: list[tuple[str, int, int]] = []  # (key "owner.name", start, size)
         offset = 0
