@@ -218,3 +218,157 @@ def test_hypothesis_circuits_route_equivalently(logical, device, seed):
     placement = sabre_layout(logical, coupling, seed=seed, trials=2, iterations=1)
     routed, final, _swaps = sabre_route(logical, coupling, placement, seed=seed)
     assert_routed(logical, routed, coupling, placement, final, seed)
+
+
+# --- the compiled core (sabre_core.py) ------------------------------------------------------------
+
+@st.composite
+def devices(draw):
+    """A random connected coupling graph of 5..10 qubits (a random tree plus a few extra edges),
+    labelled with non-contiguous integers so that index/label mix-ups show."""
+    N = draw(st.integers(5, 10))
+    edges = set()
+    for v in range(1, N):
+        u = draw(st.integers(0, v - 1))
+        edges.add((u, v))
+    for _ in range(draw(st.integers(0, 3))):
+        a, b = draw(st.integers(0, N - 1)), draw(st.integers(0, N - 1))
+        if a != b:
+            edges.add((min(a, b), max(a, b)))
+    return nx.Graph([(3 * a + 1, 3 * b + 1) for a, b in edges])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(devices(), st.integers(0, 10**6), st.integers(0, 2**31))
+def test_hypothesis_random_devices_route_equivalently(coupling, circuit_seed, seed):
+    """Random circuits on random coupling graphs: every two-qubit gate on a coupler, every
+    original gate kept, the same statevector up to the final placement; and the same again for
+    the same seed."""
+    N = coupling.number_of_nodes()
+    n = min(N, 3 + circuit_seed % 4)
+    logical = random_circuit(n, 30, circuit_seed)
+    placement = sabre_layout(logical, coupling, seed=seed, trials=3, iterations=1)
+    routed, final, swaps = sabre_route(logical, coupling, placement, seed=seed, trials=3)
+    assert swaps == routed.n_gates_of_type(OpType.SWAP) - logical.n_gates_of_type(OpType.SWAP)
+    assert_routed(logical, routed, coupling, placement, final, circuit_seed % 7)
+    again = sabre_route(logical, coupling, sabre_layout(logical, coupling, seed=seed, trials=3, iterations=1),
+                        seed=seed, trials=3)
+    assert [str(c) for c in again[0].get_commands()] == [str(c) for c in routed.get_commands()]
+    assert again[1:] == (final, swaps)
+
+
+def test_larger_routing_respects_the_coupling_map():
+    """27 qubits on a heavy-hex-like graph (no statevector): couplers only, gates kept."""
+    from qml_compiler.quantum.targets import get_target
+
+    coupling = get_target("heavy-hex-27").graph()
+    logical = random_circuit(20, 400, 3, symbols=False)
+    placement = sabre_layout(logical, coupling, seed=1)
+    routed, final, swaps = sabre_route(logical, coupling, placement, seed=1)
+    assert swaps > 0 and sorted(final) == list(range(20)) and len(set(final.values())) == 20
+    for cmd in routed.get_commands():
+        if len(cmd.qubits) == 2:
+            a, b = (q.index[0] for q in cmd.qubits)
+            assert coupling.has_edge(a, b)
+    for t in set(cmd.op.type for cmd in logical.get_commands()) - {OpType.SWAP}:
+        assert routed.n_gates_of_type(t) == logical.n_gates_of_type(t)
+
+
+_DETERMINISM_SCRIPT = """
+import json, random, sys
+sys.path.insert(0, {tests!r})
+from test_sabre import random_circuit
+from qml_compiler.quantum.targets import get_target
+from qml_compiler.quantum.sabre import sabre_layout, sabre_route
+coupling = get_target("heavy-hex-27").graph()
+logical = random_circuit(16, 200, 5, symbols=False)
+placement = sabre_layout(logical, coupling, seed=7)
+routed, final, swaps = sabre_route(logical, coupling, placement, seed=7)
+print(json.dumps([sorted(placement.items()), sorted(final.items()), swaps,
+                  [str(c) for c in routed.get_commands()]]))
+"""
+
+
+def test_same_seed_same_result_across_processes():
+    """No dependence on hash order, addresses or wall-clock time: two processes with different
+    hash seeds give the same layout and routing (the generator is our own, seeded per trial)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = _DETERMINISM_SCRIPT.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    outs = []
+    for hash_seed in ("1", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        outs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    assert outs[0] == outs[1]
+
+
+def test_layout_ignores_the_time_budget():
+    """A fixed number of trials: the result does not depend on `budget_s` (or machine load)."""
+    from qml_compiler.quantum.targets import get_target
+
+    coupling = get_target("heavy-hex-27").graph()
+    logical = random_circuit(12, 150, 9, symbols=False)
+    a = sabre_layout(logical, coupling, seed=3, trials=6)
+    b = sabre_layout(logical, coupling, seed=3, trials=6, budget_s=0.0)
+    assert a == b
+
+
+def test_different_seeds_explore_different_routings():
+    from qml_compiler.quantum.targets import get_target
+
+    coupling = get_target("heavy-hex-27").graph()
+    logical = random_circuit(14, 200, 2, symbols=False)
+    placement = sabre_layout(logical, coupling, seed=0, trials=4)
+    routings = {tuple(str(c) for c in sabre_route(logical, coupling, placement, seed=s, trials=1)[0].get_commands())
+                for s in range(6)}
+    assert len(routings) > 1
+
+
+def test_core_generator_is_the_documented_lehmer_sequence():
+    """The tie-break generator is MINSTD (48271, 2^31 - 1): the same numbers on every machine."""
+    from qml_compiler.quantum import sabre_core as core
+
+    rng = np.array([core.seed_state(0)], dtype=np.int64)
+    got = [int(core._next(rng)) for _ in range(3)]
+    s, want = 1, []
+    for _ in range(3):
+        s = s * 48271 % (2**31 - 1)
+        want.append(s)
+    assert got == want
+
+
+def test_estimate_counts_merged_runs():
+    """The KAK-aware estimate: a SWAP after a CX on the same pair costs 3 in all (one block),
+    not 4; depth follows the blocks."""
+    from qml_compiler.quantum import sabre_core as core
+
+    gates = np.array([[0, 1], [1, 2]], dtype=np.int64)
+    cost = np.array([1, 1], dtype=np.int64)
+    l2p = np.array([0, 1, 2], dtype=np.int64)
+    N = 3
+    swap01 = -1 - (0 * N + 1)
+    # CX(0, 1), SWAP(0, 1), then gate 1 (logical 1, 2): logical 1 now sits on physical 0, so it
+    # runs on (0, 2), a new block
+    events = np.array([0, swap01, 1], dtype=np.int64)
+    total, depth = core.estimate(events, gates, cost, l2p, N)
+    assert total == 3 + 1 and depth == 4
+
+
+def test_perfect_layout_search_finds_a_long_ring():
+    """The compiled depth-first search embeds a 30-qubit ring into a 30-cycle with pendant qubits
+    (the pendants are decoys: every pendant is a dead end for the ring)."""
+    coupling = nx.cycle_graph(30)
+    for i in range(0, 30, 3):
+        coupling.add_edge(i, 30 + i // 3)
+    n = 30
+    c = Circuit(n)
+    for i in range(n):
+        c.CX(i, (i + 1) % n)
+    placement = sabre_layout(c, coupling, seed=0)
+    _routed, _final, swaps = sabre_route(c, coupling, placement)
+    assert swaps == 0
