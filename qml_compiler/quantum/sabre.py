@@ -58,7 +58,7 @@ ROUTE_BONUSES = (0.0, 0.3, 1.0)
 LAYOUT_FINALISTS = 3
 LAYOUT_TRIALS = 16
 ROUTE_TRIALS = 8
-PERFECT_STEPS = 200_000
+PERFECT_STEPS = 1_000_000
 """Subtracted from a SWAP's score when it merges with the last gate on its pair (so costs 1-2 CX
 after KAK, not 3); layout trials cycle through MERGE_BONUSES, routing trials through
 ROUTE_BONUSES, the best result is kept. The LAYOUT_FINALISTS best layouts are routed again as
@@ -410,7 +410,7 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int =
     dargs = dev.core_args()
     results: list = []
     for t, l2p in enumerate(_initial_layouts(prep, dev, rng, max(1, trials))):
-        tseed = core.seed_state(rng.getrandbits(32))
+        tseed = rng.getrandbits(32)
         bonus = float(MERGE_BONUSES[t % len(MERGE_BONUSES)])
         total, depth, nsw, refined = core.layout_trial(
             prep.a_gates, *prep.a_succ, prep.a_npred, *prep.a_bsucc, prep.a_bnpred, prep.a_cost,
@@ -444,7 +444,7 @@ def _best_route(prep: _Prepared, dev: _Device, l2p0: list[int], seed: int, trial
     a_l2p = np.array(l2p0, dtype=np.int64)
     best = None
     for t in range(max(1, trials)):
-        tseed = core.seed_state(rng.getrandbits(32))
+        tseed = rng.getrandbits(32)
         bonus = float(ROUTE_BONUSES[t % len(ROUTE_BONUSES)])
         total, depth, nsw, events, final = core.route_trial(
             prep.a_gates, *prep.a_succ, prep.a_npred, prep.a_cost, a_l2p, D, nptr, nidx, diam, tseed, bonus)

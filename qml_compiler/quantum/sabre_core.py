@@ -160,12 +160,13 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
     npred = npred0.copy()
     cap = 2 * G + 4 * N + 64
     events = np.empty(cap, np.int64)
-    ne = 0
+    # counters passed to helpers are np.int64, not literal 0s: one compiled version of each helper
+    ne = np.int64(0)
     nswaps = 0
     decay = np.ones(N)
     last_pair = np.full(N, -1, np.int64)
     front = np.empty(G + 1, np.int64)
-    nf = 0
+    nf = np.int64(0)
     stack = np.empty(G + 1, np.int64)
     valve_limit = 5 * diameter + 10
     # work arrays
@@ -187,11 +188,17 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
             max_deg = d
     cands = np.empty(n * max(1, max_deg) + 1, np.int64)
     bests = np.empty(cands.shape[0], np.int64)
+    cmark = np.zeros(N * N, np.int64)
+    bucket = np.zeros(diameter + 2, np.int64)
+    dist = np.empty(G + 1, np.int64)
+    emark = np.zeros(n, np.int64)
+    ecnt = np.zeros(n, np.int64)
+    elist = np.empty((n, EXTENDED_SET_SIZE), np.int64)
     swaps_since = np.empty(cap, np.int64)
     nsince = 0
-    stamp = 0
+    stamp = np.int64(0)
 
-    ns = 0
+    ns = np.int64(0)
     for g in range(G - 1, -1, -1):
         if npred[g] == 0:
             stack[ns] = g
@@ -227,12 +234,21 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
         ni = 0
         if shared:
             stamp += 1
+            # counting sort by distance, stable in front order
+            bucket[:] = 0
             for i in range(nf):
                 g = front[i]
-                keys[i] = D[l2p[gates[g, 0]], l2p[gates[g, 1]]] * (G + 1) + g
-            order = np.argsort(keys[:nf])
+                d = D[l2p[gates[g, 0]], l2p[gates[g, 1]]]
+                dist[i] = d
+                bucket[d + 1] += 1
+            for d in range(diameter + 1):
+                bucket[d + 1] += bucket[d]
             for i in range(nf):
-                g = front[order[i]]
+                d = dist[i]
+                keys[bucket[d]] = front[i]
+                bucket[d] += 1
+            for i in range(nf):
+                g = keys[i]
                 a = gates[g, 0]
                 b = gates[g, 1]
                 if qmark[a] == stamp or qmark[b] == stamp:
@@ -270,7 +286,19 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
             i += 1
         esum = 0
         for i in range(ext_n):
-            esum += D[l2p[ext_a[i]], l2p[ext_b[i]]]
+            a = ext_a[i]
+            b = ext_b[i]
+            esum += D[l2p[a], l2p[b]]
+            if emark[a] != stamp:
+                emark[a] = stamp
+                ecnt[a] = 0
+            if emark[b] != stamp:
+                emark[b] = stamp
+                ecnt[b] = 0
+            elist[a, ecnt[a]] = b
+            ecnt[a] += 1
+            elist[b, ecnt[b]] = a
+            ecnt[b] += 1
         # candidate SWAPs: every coupler touching a qubit of an active gate
         nc = 0
         for i in range(na):
@@ -279,17 +307,15 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
                 x = l2p[gates[g, j]]
                 for k in range(nbr_ptr[x], nbr_ptr[x + 1]):
                     y = nbr_idx[k]
-                    cands[nc] = x * N + y if x < y else y * N + x
-                    nc += 1
-        cs = np.sort(cands[:nc])
+                    code = x * N + y if x < y else y * N + x
+                    if cmark[code] != stamp:
+                        cmark[code] = stamp
+                        cands[nc] = code
+                        nc += 1
         best = 0.0
         nb = 0
-        prev = -1
         for ci in range(nc):
-            code = cs[ci]
-            if code == prev:
-                continue
-            prev = code
+            code = cands[ci]
             x = code // N
             y = code - x * N
             u = p2l[x]
@@ -308,22 +334,17 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
                     if w != u:
                         pw = l2p[w]
                         dF += D[x, pw] - D[y, pw]
-            for e in range(ext_n):
-                a = ext_a[e]
-                b = ext_b[e]
-                if u >= 0:
-                    if a == u and b != v:
-                        pw = l2p[b]
+            if u >= 0 and emark[u] == stamp:
+                for e in range(ecnt[u]):
+                    w = elist[u, e]
+                    if w != v:
+                        pw = l2p[w]
                         dE += D[y, pw] - D[x, pw]
-                    elif b == u and a != v:
-                        pw = l2p[a]
-                        dE += D[y, pw] - D[x, pw]
-                if v >= 0:
-                    if a == v and b != u:
-                        pw = l2p[b]
-                        dE += D[x, pw] - D[y, pw]
-                    elif b == v and a != u:
-                        pw = l2p[a]
+            if v >= 0 and emark[v] == stamp:
+                for e in range(ecnt[v]):
+                    w = elist[v, e]
+                    if w != u:
+                        pw = l2p[w]
                         dE += D[x, pw] - D[y, pw]
             score = (fsum + dF) / na
             if ext_n > 0:
@@ -358,7 +379,7 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
             nreset = 0
             decay[:] = 1.0
         # front gates on u or v that may now run
-        nr = 0
+        nr = np.int64(0)
         for i in range(nf):
             g = front[i]
             a = gates[g, 0]
@@ -410,7 +431,7 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
                 last_pair[sx] = -1
                 last_pair[sy] = -1
                 nswaps += 1
-            nr = 0
+            nr = np.int64(0)
             for i in range(nf):
                 g = front[i]
                 if D[l2p[gates[g, 0]], l2p[gates[g, 1]]] == 1:
@@ -429,7 +450,7 @@ def _run_ready(ready, nr, front, nf, stack, gates, succ_ptr, succ_idx, npred, l2
                seen, stamp, queue, succ_list):
     """Take `ready[:nr]` (in front order) out of the front, run them and what they release, and
     recompute the extended set. Returns (events used, front size, successors found)."""
-    m = 0
+    m = np.int64(0)
     j = 0
     for i in range(nf):
         g = front[i]
@@ -496,13 +517,17 @@ def estimate(events, gates, cost, l2p0, N):
     return total, depth
 
 
-@_jit
+def new_rng(seed: int) -> np.ndarray:
+    """The generator state for `route` (int64[1]), from `seed_state(seed)`."""
+    return np.array([seed_state(seed)], dtype=np.int64)
+
+
 def layout_trial(gates, succ_ptr, succ_idx, npred, bsucc_ptr, bsucc_idx, bnpred, cost, l2p0, D, nbr_ptr,
                  nbr_idx, diameter, seed, merge_bonus, iterations):
     """Bidirectional refinement from `l2p0` (`iterations` forward + backward passes), then one
-    forward routing scored. Returns (estimated 2q gates, 2q depth, SWAPs, refined layout)."""
-    rng = np.empty(1, np.int64)
-    rng[0] = seed
+    forward routing scored. Returns (estimated 2q gates, 2q depth, SWAPs, refined layout).
+    (A Python loop over compiled calls: fewer compiled entry points, a shorter first compile.)"""
+    rng = new_rng(seed)
     l2p = l2p0.copy()
     for _ in range(iterations):
         _ev, _ns, final = route(gates, succ_ptr, succ_idx, npred, l2p, D, nbr_ptr, nbr_idx, diameter, rng,
@@ -515,11 +540,9 @@ def layout_trial(gates, succ_ptr, succ_idx, npred, bsucc_ptr, bsucc_idx, bnpred,
     return total, depth, nsw, l2p
 
 
-@_jit
 def route_trial(gates, succ_ptr, succ_idx, npred, cost, l2p0, D, nbr_ptr, nbr_idx, diameter, seed, merge_bonus):
     """One routing from `l2p0` and its estimate: (total, depth, swaps, events, final l2p)."""
-    rng = np.empty(1, np.int64)
-    rng[0] = seed
+    rng = new_rng(seed)
     ev, nsw, final = route(gates, succ_ptr, succ_idx, npred, l2p0, D, nbr_ptr, nbr_idx, diameter, rng,
                            merge_bonus)
     total, depth = estimate(ev, gates, cost, l2p0, D.shape[0])
