@@ -84,3 +84,38 @@ def test_a_bridge_is_not_taken_for_a_free_placement():
     check(cc)
     # Measured: 13 (the bridged candidate alone gave 14); pytket alone 12.
     assert cc.circuit.n_2qb_gates() <= 13
+
+
+def full_entanglement(n: int, layers: int = 2) -> Circuit:
+    """Every pair entangled in each layer, angles symbolic (as hybrid models have them)."""
+    import sympy
+    c = Circuit(n)
+    for layer in range(layers):
+        for i in range(n):
+            c.Ry(sympy.Symbol(f"a{layer}_{i}"), i)
+        for i in range(n):
+            for j in range(i + 1, n):
+                c.CX(i, j)
+    return c
+
+
+def test_full_entanglement_is_routed_as_a_swap_network_on_a_path():
+    # On a line, a qubit that SWAPs past each partner after its CX (CX + SWAP = 2 CX after KAK)
+    # meets all of them: at most one extra CX per pair and layer. A router on the whole
+    # heavy-hex graph did worse (16 qubits, 3 layers: 875 CX against 2 x 360).
+    n = 10
+    c = full_entanglement(n)
+    logical = c.n_2qb_gates()
+    cc = compile_circuit(c, "heavy-hex-27")
+    assert cc.placement.startswith("swap-line")
+    assert cc.circuit.n_2qb_gates() <= 2 * logical
+    assert cc.circuit.free_symbols() == c.free_symbols()
+    check(cc)
+
+
+def test_sparse_circuits_get_no_swap_line_candidate():
+    c = Circuit(6)
+    for i in range(5):
+        c.CX(i, i + 1)
+    cc = compile_circuit(c, "heavy-hex-27")
+    assert not any(k["placement"].startswith("swap-line") for k in cc.candidates)
