@@ -37,7 +37,15 @@ What is ours beyond that:
   few layouts are routed again exactly as `sabre_route` will (same seed), and the best kept.
 - Not done: bridge gates (a CX at distance 2 as four CX); eliding the circuit's own SWAPs.
 
-Pure Python; deterministic for a given seed (ties broken by a seeded `random.Random`).
+The hot parts (routing loop and scoring, estimate, perfect-layout search) are compiled with
+numba in `sabre_core.py` (cached on disk: the first process on a machine pays ~10 s of
+compilation, later ones load it in well under a second); the layout and routing trial loops,
+the dependency graph and the emitted circuit stay in Python here. The work is fixed, not timed:
+`sabre_layout` runs `trials` initial layouts (LAYOUT_TRIALS by default, fewer for large
+circuits), `sabre_route` ROUTE_TRIALS routings (likewise), so the result depends on the circuit,
+the coupling graph and `seed` only, never on the machine's load. Deterministic for a given seed:
+per-trial seeds come from a seeded `random.Random`, ties inside the core from a Lehmer generator
+seeded with them (the same numbers on every machine).
 """
 
 from __future__ import annotations
@@ -51,14 +59,20 @@ from pytket import Circuit, OpType
 from pytket.circuit import Node
 
 from . import sabre_core as core
+from .sabre_core import DECAY_RATE, DECAY_RESET_INTERVAL, EXTENDED_SET_SIZE, EXTENDED_SET_WEIGHT  # noqa: F401
 
-from .sabre_core import DECAY_RATE, DECAY_RESET_INTERVAL, EXTENDED_SET_SIZE, EXTENDED_SET_WEIGHT  # noqa: E402,F401
 MERGE_BONUSES = (0.0, 0.3)
 ROUTE_BONUSES = (0.0, 0.3, 1.0)
 LAYOUT_FINALISTS = 3
-LAYOUT_TRIALS = 16
-ROUTE_TRIALS = 8
+LAYOUT_TRIALS = 32
+ROUTE_TRIALS = 24
+MIN_TRIALS = 8
+TRIAL_WORK = 200_000
 PERFECT_STEPS = 1_000_000
+"""Default trial counts: LAYOUT_TRIALS initial layouts and ROUTE_TRIALS routings while the
+circuit's two-qubit gates x qubits is at most TRIAL_WORK, proportionally fewer beyond (never
+fewer than MIN_TRIALS): a function of the circuit alone, so results do not depend on load.
+PERFECT_STEPS bounds the perfect-layout search (~35 ns a step)."""
 """Subtracted from a SWAP's score when it merges with the last gate on its pair (so costs 1-2 CX
 after KAK, not 3); layout trials cycle through MERGE_BONUSES, routing trials through
 ROUTE_BONUSES, the best result is kept. The LAYOUT_FINALISTS best layouts are routed again as
@@ -383,10 +397,16 @@ def _perfect_layout(prep: _Prepared, dev: _Device, max_steps: int = PERFECT_STEP
     return l2p
 
 
-def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int = LAYOUT_TRIALS,
+def _default_trials(prep: _Prepared, most: int) -> int:
+    work = len(prep.gates) * max(1, prep.n)
+    return max(MIN_TRIALS, min(most, int(most * TRIAL_WORK / max(1, work))))
+
+
+def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int | None = None,
                  iterations: int = 3, budget_s: float | None = None) -> dict[int, int]:
     """An initial placement (logical qubit index -> physical qubit) by SABRE's bidirectional
-    refinement from `trials` initial layouts; the layout whose forward routing has the fewest
+    refinement from `trials` initial layouts (by default LAYOUT_TRIALS = 32, fewer for large
+    circuits: see TRIAL_WORK); the layout whose forward routing has the fewest
     two-qubit gates after merging (then the smallest two-qubit depth) wins, after the
     LAYOUT_FINALISTS best are routed again as `sabre_route` will. A fixed amount of work: the
     result depends on the input and `seed` only. `budget_s` is accepted for compatibility and
@@ -408,6 +428,8 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int =
     if perfect is not None:
         return {q: dev.labels[p] for q, p in enumerate(perfect)}
     dargs = dev.core_args()
+    if trials is None:
+        trials = _default_trials(prep, LAYOUT_TRIALS)
     results: list = []
     for t, l2p in enumerate(_initial_layouts(prep, dev, rng, max(1, trials))):
         tseed = rng.getrandbits(32)
@@ -432,7 +454,7 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int =
 
 
 def _default_route_trials(prep: _Prepared) -> int:
-    return ROUTE_TRIALS
+    return _default_trials(prep, ROUTE_TRIALS)
 
 
 def _best_route(prep: _Prepared, dev: _Device, l2p0: list[int], seed: int, trials: int | None):
@@ -461,7 +483,8 @@ def sabre_route(circ: Circuit, coupling: nx.Graph, placement: dict[int, int], se
     is fine, the other qubits serve as SWAP intermediaries). Returns the routed circuit on
     `Node(p)` qubits with explicit SWAP gates, the final map (logical -> physical) and the
     number of SWAPs. Several routings with different tie-breaks and merge bonuses are tried
-    (`trials`; by default 8, fewer as gates x qubits grows past 25,000) and the one with the
+    (`trials`; by default ROUTE_TRIALS = 24, fewer as two-qubit gates x qubits grows past
+    TRIAL_WORK = 200,000, never fewer than 8) and the one with the
     fewest two-qubit gates after KAK merging (then the smallest two-qubit depth) kept. With the
     same `seed`, this is the routing `sabre_layout` scored its finalists with."""
     prep = _Prepared(circ)
