@@ -300,6 +300,16 @@ def _keep_only_used(circ: Circuit, keep: set[int]) -> None:
         circ.add_qubit(Node(p))
 
 
+GRAPH_MAX_QUBITS = 16
+"""Wider circuits get no GraphPlacement candidate under `auto`: on the routing benchmark's
+27-qubit circuits (random, QAOA, graph state, rings on heavy-hex-27 and line-27) and the 100-qubit
+ring on heavy-hex-127 it never beat the other candidates once SABRE's layout ran enough trials,
+and it took up to 60 s (random-27 on line-27: 50.8 s -> 5.3 s without it, same 713 CX)."""
+
+GRAPH_MAX_QUBITS_ON_LINES = 8
+"""The same on lines and rings, where matching a general interaction graph is hopeless and slow
+(random-16 on line-27: 21 s in GraphPlacement, SABRE's layout won)."""
+
 GRAPH_MAPS = 8
 """How many of GraphPlacement's best subgraph matches become candidates (measured on the routing
 benchmark's 8-qubit circuits on heavy-hex-27: QAOA 112 -> 86 two-qubit gates with 8 instead of 1)."""
@@ -396,9 +406,12 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
                 for cname, mapping in cands:
                     attempt(cname, mapping, "sabre", line)
                     seen.add(tuple(sorted(mapping.items())))
-        if placement == "graph" or (placement == "auto" and not dense) or (placement == "ansatz" and not routed):
+        graph_max = GRAPH_MAX_QUBITS if max(d for _, d in coupling.degree()) > 2 else GRAPH_MAX_QUBITS_ON_LINES
+        if placement == "graph" or (placement == "auto" and not (dense and n > 8) and n <= graph_max) or (
+                placement == "ansatz" and not routed):
             # GraphPlacement looks for the interaction graph inside the coupling graph: hopeless
-            # and slow (21 s for 16-qubit full entanglement on heavy-hex-27) when it is dense.
+            # and slow when it is dense (21 s for 16-qubit full entanglement on heavy-hex-27), and
+            # slow on wide circuits, where SABRE's layout did as well.
             yield [("graph", m) for m in _pytket_placements("graph", circ, target)], False
         if placement in ("auto", "line"):
             yield [("line", m) for m in _pytket_placements("line", circ, target)], False
