@@ -172,7 +172,8 @@ def compile_circuit(circuit: Circuit, target, opt_level: int = 2, seed: int = 0,
     t0 = time.perf_counter()
     if initial is not None:
         _check_initial(initial, circuit.n_qubits, target, what)
-    result = _place_and_route(to_route, target, opt_level, seed, placement, initial)
+    again = not levels.resynthesises(opt_level, _cx_like(target), circuit.n_gates, bool(circuit.free_symbols()))
+    result = _place_and_route(to_route, target, opt_level, seed, placement, initial, cleanup_unrouted=again)
     if ends_on is not None:
         result["final"] = {i: result["final"][ends_on[i]] for i in range(circuit.n_qubits)}
     times["route"] = time.perf_counter() - t0
@@ -349,7 +350,7 @@ def _check_initial(initial: dict[int, int], n: int, target: Target, what: str) -
 
 
 def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, placement: str,
-                     initial: dict[int, int] | None = None) -> dict:
+                     initial: dict[int, int] | None = None, cleanup_unrouted: bool = True) -> dict:
     n = circ.n_qubits
     identity = {q: q for q in range(n)}
     if initial is not None and not target.all_to_all:
@@ -358,7 +359,7 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
                                                    "swaps": r["swaps"]}])
     if target.all_to_all:
         c = _renamed(circ, identity)
-        levels.cleanup_pass(opt_level, _cx_like(target)).apply(c)
+        levels.cleanup_pass(opt_level if cleanup_unrouted else 0, _cx_like(target)).apply(c)
         return {"routed": c, "initial": identity, "final": dict(identity), "swaps": 0,
                 "name": "identity", "candidates": []}
     coupling = target.graph()

@@ -8,7 +8,7 @@ drops a gate as "negligible": compilation is exact.
     level 0  nothing before routing; rebase and remove exact identities after it
     level 1  cancel adjacent inverses, commute single-qubit gates through CX and merge them
     level 2  level 1 + resynthesis of single-qubit runs around CX (default); small numeric
-             circuits (<= 400 gates) also get level 3's FullPeepholeOptimise (up to 5 qubits)
+             circuits (<= 400 gates) also get level 3's FullPeepholeOptimise (up to 3 qubits)
              or KAK on two-qubit blocks (wider)
     level 3  level 2 + pytket's FullPeepholeOptimise (KAK and three-qubit squashing) on numeric
              circuits, KAK on symbolic ones; slower
@@ -48,12 +48,13 @@ blocks it saves up to 40% of the CX (custom_gates 5 -> 3, hamiltonian 24 -> 20) 
 on large circuits it costs seconds for a few percent (measured: QFT-27 5 s for 0.3%)."""
 
 
-FPO_QUBITS = 5
+FPO_QUBITS = 3
 """At level 2, FullPeepholeOptimise (its three-qubit squash is what costs) runs on numeric circuits
-of at most this many qubits; wider ones get KAK on two-qubit blocks, which found the same
-two-qubit count on every routing-benchmark circuit of 8 and 16 qubits (QFT-16 240, random-16 62,
-full entanglement-8 84) in a tenth of the time (QFT-16 0.28 s against 2.8 s, hea_full-8 0.02 s
-against 1.4 s)."""
+of at most this many qubits; wider ones get KAK on two-qubit blocks (wire swaps allowed), which
+found the same two-qubit count on every routing-benchmark circuit of 4 to 16 qubits (the iris and
+encoder blocks 6, moons 12, QFT-16 240, random-16 62, full entanglement-8 84) in a fifth to a
+tenth of the time (iris 0.04 s against 0.2 s, QFT-16 0.28 s against 2.8 s, hea_full-8 0.02 s
+against 1.4 s). Three-qubit blocks need the squash (the hamiltonian ansatz: 20 CX, KAK 24)."""
 
 
 def optimise_pass(level: int, cx_like: bool = True, n_gates: int = 0, symbolic: bool = False,
@@ -79,6 +80,13 @@ def optimise_pass(level: int, cx_like: bool = True, n_gates: int = 0, symbolic: 
         else:
             steps += [KAKDecomposition(allow_swaps=True), SynthesiseTket()]
     return SequencePass(steps)
+
+
+def resynthesises(level: int, cx_like: bool = True, n_gates: int = 0, symbolic: bool = False) -> bool:
+    """Whether `optimise_pass` resynthesises two-qubit blocks (KAK or FullPeepholeOptimise) on
+    this circuit: then, where routing adds nothing (all-to-all targets), the clean-up's KAK
+    would only repeat it (QFT-27: 0.6 s for no gate)."""
+    return cx_like and not symbolic and (level >= 3 or (level == 2 and n_gates <= SMALL_CIRCUIT_GATES))
 
 
 def cleanup_pass(level: int, cx_like: bool = True) -> BasePass:
