@@ -1,6 +1,6 @@
 """Micro-benchmark of the simulator kernels alone: `forward` and `backward` of
-qml_compiler.runtime.kernels_numpy and kernels_numba on programs shaped like the reference models,
-one thread.
+qml_compiler.runtime.kernels_numpy (gate by gate, the reference), kernels_layered (the NumPy
+engine) and kernels_numba on programs shaped like the reference models, one thread.
 
 Program: `layers` layers of [one fused single-qubit gate (a per-sample 2x2 matrix) on every qubit;
 CNOT chain 0->1->...->n-1] (for n = 4 a ring, closed by 3->0, as R1), with rows in the order
@@ -13,13 +13,15 @@ Timing: `time.perf_counter` around one call, repeated in place (forward keeps ap
 program to its own output, backward keeps un-computing: both stay unitary); for numba one untimed
 warm-up call first (compilation or cache load); median and min over the repetitions, which stop
 after --budget seconds per case (at least 3, at most 200; just one where the first timed call
-took longer than the budget). NumPy is skipped on states over --numpy-max-mb (default 100 MB: at
-16 qubits and batch 360 it would take minutes). As a reference for memory traffic, "copy" is one
-np.copyto of the state (one read and one write of it). The numba kernels' design and what each
-part of it gained is described in qml_compiler/runtime/kernels_numba.py.
+took longer than the budget). The NumPy kernels are skipped on states over --numpy-max-mb
+(default 100 MB: at 16 qubits and batch 360 they would take minutes). As a reference for memory
+traffic, "copy" is one np.copyto of the state (one read and one write of it). The numba
+kernels' design and what each part of it gained is described in
+qml_compiler/runtime/kernels_numba.py, the layered NumPy kernels' in kernels_layered.py.
 
     python benchmarks/kernels_micro.py [--qubits 4,8,12,16] [--batches 32,360] [--budget 1.0]
-                                       [--engines numpy,numba] [--numpy-max-mb 100] [--json FILE]
+                                       [--engines numpy,layered,numba] [--numpy-max-mb 100]
+                                       [--json FILE]
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qml_compiler.runtime import kernels_numpy  # noqa: E402
+from qml_compiler.runtime import kernels_layered, kernels_numpy  # noqa: E402
 
 LAYERS = {4: 3, 8: 4, 12: 6, 16: 8}
 
@@ -127,7 +129,7 @@ def run_case(n: int, batch: int, engines: dict, budget: float, numpy_max_mb: flo
     med, _, _, _ = timeit(lambda: np.copyto(dst, state), min(budget, 0.2))
     out["copy_ms"] = med * 1e3
     for name, mod in engines.items():
-        if name == "numpy" and state.nbytes / 1e6 > numpy_max_mb:
+        if name in ("numpy", "layered") and state.nbytes / 1e6 > numpy_max_mb:
             continue
         out.update(time_engine(name, mod, state, lam, code, mats1, mats2, need1, need2, budget))
     return out
@@ -137,7 +139,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--qubits", default="4,8,12,16")
     ap.add_argument("--batches", default="32,360")
-    ap.add_argument("--engines", default="numpy,numba")
+    ap.add_argument("--engines", default="numpy,layered,numba",
+                    help="numpy (gate by gate, the reference), layered (the NumPy engine's "
+                         "kernels_layered), numba")
     ap.add_argument("--budget", type=float, default=1.0, help="seconds of repetitions per case")
     ap.add_argument("--numpy-max-mb", type=float, default=100.0,
                     help="skip the NumPy kernels on states larger than this")
@@ -147,6 +151,8 @@ def main(argv=None):
     for e in args.engines.split(","):
         if e == "numpy":
             engines["numpy"] = kernels_numpy
+        elif e == "layered":
+            engines["layered"] = kernels_layered
         elif e == "numba":
             t0 = time.perf_counter()
             from qml_compiler.runtime import kernels_numba
