@@ -39,7 +39,7 @@ from pytket.predicates import CompilationUnit
 
 from ..diagnostics import TargetError
 from . import levels
-from .placement import _fill, ansatz_placements, dense_line_placements, interaction_graph, is_dense
+from .placement import _fill, ansatz_placements, dense_line_placements, interaction_graph, is_dense, is_fan
 from .targets import Target, get_target, require_connected
 
 STAGES = ("logical", "optimised", "routed", "native")
@@ -393,13 +393,15 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
                 attempt(cname, mapping, "sabre")
         return any(free(r) for r in routed)
 
-    dense = is_dense(interaction_graph(circ))
+    ig = interaction_graph(circ)
+    dense = is_dense(ig)
+    fan = is_fan(ig, coupling)
 
     def stages():
         if placement in ("auto", "ansatz"):
             budget = 0.2 if n <= 16 else 0.6 if n <= 40 else 1.5
             yield ansatz_placements(circ, coupling, seed=seed, budget_s=budget), True
-            lines = dense_line_placements(circ, coupling, seed=seed, budget_s=budget) if dense else None
+            lines = dense_line_placements(circ, coupling, seed=seed, budget_s=budget) if dense or fan else None
             if lines is not None:
                 # Qubits that nearly all interact: routed by SABRE on a path alone (a swap network).
                 path, cands = lines

@@ -271,6 +271,14 @@ def is_dense(g: nx.Graph) -> bool:
     return k >= 4 and g.number_of_edges() >= DENSE * k * (k - 1) / 2
 
 
+def is_fan(g: nx.Graph, coupling: nx.Graph) -> bool:
+    """Whether one qubit interacts with many more others than any physical qubit has neighbours
+    (a fan-in or fan-out, as Deutsch-Jozsa's oracle): the hub then travels along a line."""
+    if g.number_of_edges() == 0:
+        return False
+    return max(d for _, d in g.degree()) >= max(4, 2 * max(d for _, d in coupling.degree()))
+
+
 def dense_line_placements(circuit, coupling: nx.Graph, seed: int = 0,
                           budget_s: float = 0.5) -> tuple[list[int], list[tuple[str, dict[int, int]]]] | None:
     """For a circuit whose qubits nearly all interact with each other (full entanglement, QFT),
@@ -281,7 +289,7 @@ def dense_line_placements(circuit, coupling: nx.Graph, seed: int = 0,
     circuit's own qubit order and a bandwidth-reducing one), or None if not dense or no path."""
     g = interaction_graph(circuit)
     n = circuit.n_qubits
-    if n < 4 or n > coupling.number_of_nodes() or not is_dense(g):
+    if n < 4 or n > coupling.number_of_nodes() or not (is_dense(g) or is_fan(g, coupling)):
         return None
     path = find_path(coupling, n, seed=seed, budget_s=budget_s)
     if path is None:

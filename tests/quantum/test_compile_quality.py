@@ -119,3 +119,19 @@ def test_sparse_circuits_get_no_swap_line_candidate():
         c.CX(i, i + 1)
     cc = compile_circuit(c, "heavy-hex-27")
     assert not any(k["placement"].startswith("swap-line") for k in cc.candidates)
+
+
+def test_a_fan_in_walks_its_target_along_a_path():
+    # Deutsch-Jozsa's oracle: CX from every input onto one target. On a path the target meets
+    # each input in turn (CX + SWAP = 2 CX after KAK): at most 2 CX per input.
+    n = 12
+    c = Circuit(n)
+    for i in range(n):
+        c.H(i)
+    for i in range(n - 1):
+        c.CX(i, n - 1)
+    for i in range(n - 1):
+        c.H(i)
+    cc = compile_circuit(c, "heavy-hex-27")
+    assert cc.circuit.n_2qb_gates() <= 2 * (n - 1)
+    check(cc)
