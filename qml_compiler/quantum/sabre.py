@@ -67,7 +67,7 @@ LAYOUT_FINALISTS = 3
 LAYOUT_TRIALS = 32
 ROUTE_TRIALS = 24
 MIN_TRIALS = 8
-TRIAL_WORK = 200_000
+TRIAL_WORK = 100_000
 PERFECT_STEPS = 1_000_000
 """Default trial counts: LAYOUT_TRIALS initial layouts and ROUTE_TRIALS routings while the
 circuit's two-qubit gates x qubits is at most TRIAL_WORK, proportionally fewer beyond (never
@@ -484,7 +484,7 @@ def sabre_route(circ: Circuit, coupling: nx.Graph, placement: dict[int, int], se
     `Node(p)` qubits with explicit SWAP gates, the final map (logical -> physical) and the
     number of SWAPs. Several routings with different tie-breaks and merge bonuses are tried
     (`trials`; by default ROUTE_TRIALS = 24, fewer as two-qubit gates x qubits grows past
-    TRIAL_WORK = 200,000, never fewer than 8) and the one with the
+    TRIAL_WORK = 100,000, never fewer than 8) and the one with the
     fewest two-qubit gates after KAK merging (then the smallest two-qubit depth) kept. With the
     same `seed`, this is the routing `sabre_layout` scored its finalists with."""
     prep = _Prepared(circ)
