@@ -271,12 +271,20 @@ def is_dense(g: nx.Graph) -> bool:
     return k >= 4 and g.number_of_edges() >= DENSE * k * (k - 1) / 2
 
 
+FAN = 0.5
+"""A hub interacts with at least this share of the other interacting qubits."""
+
+
 def is_fan(g: nx.Graph, coupling: nx.Graph) -> bool:
     """Whether one qubit interacts with many more others than any physical qubit has neighbours
     (a fan-in or fan-out, as Deutsch-Jozsa's oracle): the hub then travels along a line."""
     if g.number_of_edges() == 0:
         return False
-    return max(d for _, d in g.degree()) >= max(4, 2 * max(d for _, d in coupling.degree()))
+    k = sum(1 for v in g if g.degree(v) > 0)
+    hub = max(d for _, d in g.degree())
+    # A hub, not merely a busy qubit: random-100 has qubits with 12 partners, and its
+    # swap-line candidates were 4x worse than SABRE's.
+    return hub >= max(4, 2 * max(d for _, d in coupling.degree()), FAN * (k - 1))
 
 
 def dense_line_placements(circuit, coupling: nx.Graph, seed: int = 0,
