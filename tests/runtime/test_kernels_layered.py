@@ -26,6 +26,13 @@ from kernel_cases import (
 
 from qml_compiler.runtime import kernels_layered, kernels_numpy
 
+
+@pytest.fixture(autouse=True)
+def _always_layered(monkeypatch):
+    """The small problems here would otherwise run gate by gate (SMALL_STATE_RATIO)."""
+    monkeypatch.setattr(kernels_layered, "SMALL_STATE_RATIO", 1 << 30)
+
+
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -147,3 +154,14 @@ def test_empty_program_and_edge_cases():
     kernels_layered.forward(a, code, np.zeros((0, 4, 2, 2), complex), np.zeros((0, 4, 4, 4), complex))
     kernels_numpy.forward(b, code, np.zeros((0, 4, 2, 2), complex), np.zeros((0, 4, 4, 4), complex))
     assert np.array_equal(a, b)
+
+
+def test_small_states_with_large_batches_run_gate_by_gate(monkeypatch):
+    """Where the batch is large against the state (SMALL_STATE_RATIO), the gate-by-gate kernels
+    run: the numbers are theirs, bit for bit."""
+    monkeypatch.setattr(kernels_layered, "SMALL_STATE_RATIO", 2)
+    p = _layered_problem(3, 20, 2, True, seed=7)
+    a, b = run_forward(kernels_layered, p), run_forward(kernels_numpy, p)
+    assert np.array_equal(a, b)
+    for x, y in zip(run_backward(kernels_layered, p, a), run_backward(kernels_numpy, p, a)):
+        assert np.array_equal(x, y)
