@@ -451,8 +451,24 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         for r in others[:2]:
             attempt(r["name"], r["mapping"], "sabre")
     routed.sort(key=lambda r: r["cost"])
-    finish = FINISH_BEST if circ.n_gates > FINISH_ALL_GATES else FINISH_SMALL
-    finished = [_finish(r, target, opt_level) for r in routed[:finish]]
+    # Symbolic circuits clean up slowly (about 50 ms each for the iris block): two only.
+    small = circ.n_gates <= FINISH_ALL_GATES and not circ.free_symbols()
+    finish = FINISH_SMALL if small else FINISH_BEST
+    finished = [_finish(r, target, opt_level) for r in routed[:FINISH_BEST]]
+    if finish > FINISH_BEST:
+        shapes = {_shape(r["routed"]) for r in routed[:FINISH_BEST]}
+        for r in routed[FINISH_BEST:]:
+            if len(finished) >= finish:
+                break
+            # The clean-up saves at most about 2 CX per SWAP (a SWAP merged with the gates on its
+            # pair): a candidate that cannot beat the best so far is not cleaned up, nor one whose
+            # two-qubit gates fall as an earlier one's did, up to renaming the physical qubits.
+            if r["cost"][0] - 2 * r["swaps"] >= min(f["cost"][0] for f in finished):
+                continue
+            shape = _shape(r["routed"])
+            if shape not in shapes:
+                shapes.add(shape)
+                finished.append(_finish(r, target, opt_level))
     best = min(finished, key=lambda r: r["cost"])
     best["candidates"] = tried
     return best
@@ -477,12 +493,24 @@ def layout_trials(circ: Circuit) -> int:
     return max(16, min(128, LAYOUT_WORK // max(1, circ.n_gates)))
 
 
+def _shape(circ: Circuit) -> tuple:
+    """The sequence of two-qubit gates of a routed circuit, physical qubits renamed in order of
+    first use."""
+    names: dict = {}
+    out = []
+    for cmd in circ.get_commands():
+        if len(cmd.qubits) == 2:
+            out.append((cmd.op.type, tuple(names.setdefault(q, len(names)) for q in cmd.qubits)))
+    return tuple(out)
+
+
 FINISH_BEST = 2
 """How many of the cheapest routed candidates get the full clean-up before the final choice."""
 
 FINISH_ALL_GATES = 200
 FINISH_SMALL = 8
-"""Circuits of up to FINISH_ALL_GATES gates have FINISH_SMALL candidates cleaned up (a few ms each):
+"""Numeric circuits of up to FINISH_ALL_GATES gates have up to FINISH_SMALL candidates cleaned up
+(a few ms each; distinct ones that might beat the best so far):
 the clean-up's KAK merges a SWAP with its neighbours, so the order before it is not the order
 after (the qasm_include block on heavy-hex-27: a one-SWAP candidate of 14 CX became 12, and the
 two cheapest before the clean-up, 13 each, stayed 13)."""
