@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import routing_circuits as rc  # noqa: E402
-from pytket.passes import DecomposeSwapsToCXs  # noqa: E402
+import routing_circuits as rc
+from pytket.passes import DecomposeSwapsToCXs
 
-from qml_compiler.quantum import levels  # noqa: E402
-from qml_compiler.quantum.compile import _to_native  # noqa: E402
-from qml_compiler.quantum.targets import get_target  # noqa: E402
+from qml_compiler.quantum import levels
+from qml_compiler.quantum.compile import _to_native
+from qml_compiler.quantum.targets import get_target
 
 
 def load(path):
@@ -53,7 +53,7 @@ def run_case(mod, target_name, family, n, layout_kw, route_kw):
     t0 = time.perf_counter()
     pl = mod.sabre_layout(opt, g, seed=0, **layout_kw)
     t1 = time.perf_counter()
-    routed, final, nsw = mod.sabre_route(opt, g, pl, seed=0, **route_kw)
+    routed, _final, nsw = mod.sabre_route(opt, g, pl, seed=0, **route_kw)
     t2 = time.perf_counter()
     c = routed.copy()
     arch = target.architecture()  # kept alive: the pass holds a reference to it

@@ -1,6 +1,8 @@
-"""The compiled core of SABRE (`sabre.py`): routing loop, scoring, KAK-aware estimate, layout
-trials with bidirectional refinement, and the perfect-layout search, as numba functions on plain
-integer arrays.
+"""The compiled core of SABRE (`sabre.py`): the routing loop with its scoring (front and
+extended-set distances, decay, merge bonus, release valve), the KAK-aware estimate and the
+perfect-layout depth-first search, as numba functions on plain integer arrays. `layout_trial`
+(bidirectional refinement) and `route_trial` are thin Python loops over the compiled `route`
+and `estimate` (fewer compiled entry points: a shorter first compile, same speed).
 
 Data layout (all int64 unless said):
 
@@ -15,7 +17,7 @@ Data layout (all int64 unless said):
 Randomness: ties between equally scored SWAPs are broken by a Lehmer generator (MINSTD,
 multiplier 48271, modulus 2^31 - 1) seeded per call, so a given input and seed give the same
 result on every run and machine. Compiled with `cache=True`: the first process on a machine pays
-the compilation (a few seconds), later ones load it from the cache.
+the compilation (~10 s), later ones load it from the cache (under a second).
 """
 
 from __future__ import annotations
@@ -183,9 +185,7 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
     ext_b = np.empty(EXTENDED_SET_SIZE, np.int64)
     max_deg = 0
     for p in range(N):
-        d = nbr_ptr[p + 1] - nbr_ptr[p]
-        if d > max_deg:
-            max_deg = d
+        max_deg = max(max_deg, nbr_ptr[p + 1] - nbr_ptr[p])
     cands = np.empty(n * max(1, max_deg) + 1, np.int64)
     bests = np.empty(cands.shape[0], np.int64)
     cmark = np.zeros(N * N, np.int64)
@@ -322,18 +322,12 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
             v = p2l[y]
             dF = 0
             dE = 0
-            if u >= 0:
-                if fmark[u] == stamp:
-                    w = fpart[u]
-                    if w != v:
-                        pw = l2p[w]
-                        dF += D[y, pw] - D[x, pw]
-            if v >= 0:
-                if fmark[v] == stamp:
-                    w = fpart[v]
-                    if w != u:
-                        pw = l2p[w]
-                        dF += D[x, pw] - D[y, pw]
+            if u >= 0 and fmark[u] == stamp and fpart[u] != v:
+                pw = l2p[fpart[u]]
+                dF += D[y, pw] - D[x, pw]
+            if v >= 0 and fmark[v] == stamp and fpart[v] != u:
+                pw = l2p[fpart[v]]
+                dF += D[x, pw] - D[y, pw]
             if u >= 0 and emark[u] == stamp:
                 for e in range(ecnt[u]):
                     w = elist[u, e]
@@ -384,10 +378,10 @@ def route(gates, succ_ptr, succ_idx, npred0, l2p0, D, nbr_ptr, nbr_idx, diameter
             g = front[i]
             a = gates[g, 0]
             b = gates[g, 1]
-            if (u >= 0 and (a == u or b == u)) or (v >= 0 and (a == v or b == v)):
-                if D[l2p[a], l2p[b]] == 1:
-                    keys[nr] = g
-                    nr += 1
+            touched = (u >= 0 and (a == u or b == u)) or (v >= 0 and (a == v or b == v))
+            if touched and D[l2p[a], l2p[b]] == 1:
+                keys[nr] = g
+                nr += 1
         if nr > 0:
             ne, nf, nsucc = _run_ready(keys, nr, front, nf, stack, gates, succ_ptr, succ_idx, npred, l2p, D,
                                        events, ne, last_pair, seen, stamp + 1, queue, succ_list)
@@ -512,8 +506,7 @@ def estimate(events, gates, cost, l2p0, N):
         total += min(3, blk_cost[b])
     depth = 0
     for p in range(N):
-        if level[p] > depth:
-            depth = level[p]
+        depth = max(depth, level[p])
     return total, depth
 
 
@@ -525,8 +518,7 @@ def new_rng(seed: int) -> np.ndarray:
 def layout_trial(gates, succ_ptr, succ_idx, npred, bsucc_ptr, bsucc_idx, bnpred, cost, l2p0, D, nbr_ptr,
                  nbr_idx, diameter, seed, merge_bonus, iterations):
     """Bidirectional refinement from `l2p0` (`iterations` forward + backward passes), then one
-    forward routing scored. Returns (estimated 2q gates, 2q depth, SWAPs, refined layout).
-    (A Python loop over compiled calls: fewer compiled entry points, a shorter first compile.)"""
+    forward routing scored. Returns (estimated 2q gates, 2q depth, SWAPs, refined layout)."""
     rng = new_rng(seed)
     l2p = l2p0.copy()
     for _ in range(iterations):
