@@ -373,3 +373,66 @@ def test_perfect_layout_search_finds_a_long_ring():
     placement = sabre_layout(c, coupling, seed=0)
     _routed, _final, swaps = sabre_route(c, coupling, placement)
     assert swaps == 0
+
+
+def _check_events(events, gates, succ, npred, l2p0, coupling_D, N):
+    """Replay a routing: every gate exactly once, after all its predecessors, on a coupled pair;
+    the final layout is the replayed one."""
+    l2p = list(l2p0)
+    p2l = [-1] * N
+    for q, p in enumerate(l2p):
+        p2l[p] = q
+    left = list(npred)
+    done = [False] * len(gates)
+    for e in events:
+        e = int(e)
+        if e >= 0:
+            assert not done[e] and left[e] == 0
+            a, b = gates[e]
+            assert coupling_D[l2p[a]][l2p[b]] == 1
+            done[e] = True
+            for s in succ[e]:
+                left[s] -= 1
+        else:
+            x, y = divmod(-1 - e, N)
+            assert x < y and coupling_D[x][y] == 1
+            u, v = p2l[x], p2l[y]
+            p2l[x], p2l[y] = v, u
+            if u >= 0:
+                l2p[u] = y
+            if v >= 0:
+                l2p[v] = x
+    assert all(done)
+    return l2p
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(devices(), st.integers(0, 10**6), st.integers(0, 2**31), st.sampled_from([0.0, 0.3, 1.0]))
+def test_hypothesis_core_routes_both_directions_validly(coupling, circuit_seed, seed, bonus):
+    """The compiled `route`, forward and on the reversed dependency graph (as the layout's
+    bidirectional refinement uses it), from a random layout: valid events, right final layout,
+    and the same events for the same generator seed."""
+    from qml_compiler.quantum import sabre as sab
+    from qml_compiler.quantum import sabre_core as core
+
+    N = coupling.number_of_nodes()
+    n = min(N, 3 + circuit_seed % 5)
+    prep = sab._Prepared(random_circuit(n, 40, circuit_seed, symbols=False))
+    dev = sab._device(coupling)
+    rng = random.Random(circuit_seed)
+    l2p0 = np.array(rng.sample(range(N), n), dtype=np.int64)
+    D = [list(r) for r in dev.D]
+    for succ, npred, ptr_idx, a_npred in (
+            (prep.succ, [len(p) for p in prep.pred2], prep.a_succ, prep.a_npred),
+            (prep.pred2, [len(s) for s in prep.succ], prep.a_bsucc, prep.a_bnpred)):
+        runs = []
+        for _ in range(2):
+            events, nsw, final = core.route(prep.a_gates, *ptr_idx, a_npred, l2p0, *dev.core_args(),
+                                            core.new_rng(seed), bonus)
+            runs.append((list(events), int(nsw), list(final)))
+        assert runs[0] == runs[1]
+        events, nsw, final = runs[0]
+        assert nsw == sum(1 for e in events if e < 0)
+        assert _check_events(events, prep.gates, succ, npred, l2p0, D, N) == final
+        total, depth = core.estimate(np.array(events, dtype=np.int64), prep.a_gates, prep.a_cost, l2p0, N)
+        assert 0 <= depth <= total <= 3 * len(events)
