@@ -460,10 +460,10 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         for r in routed[FINISH_BEST:]:
             if len(finished) >= finish:
                 break
-            # The clean-up saves at most about 2 CX per SWAP (a SWAP merged with the gates on its
+            # The clean-up saves at most about 3 CX per SWAP (a SWAP absorbed by the gates on its
             # pair): a candidate that cannot beat the best so far is not cleaned up, nor one whose
             # two-qubit gates fall as an earlier one's did, up to renaming the physical qubits.
-            if r["cost"][0] - 2 * r["swaps"] >= min(f["cost"][0] for f in finished):
+            if r["cost"][0] - 3 * r["swaps"] >= min(f["cost"][0] for f in finished):
                 continue
             shape = _shape(r["routed"])
             if shape not in shapes:
