@@ -19,9 +19,13 @@ two paths agree to rounding (1e-15), and each is bit-for-bit deterministic.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numba
 import numpy as np
 
+from . import fused_numba, kernels_numba
 from .fused_numba import fused_matrices, rotation_grads
 from .kernels_numba import _backward, _forward
 
@@ -52,81 +56,107 @@ def _angles(theta, X, const, p_ptr, p_idx, p_val, x_ptr, x_idx, x_val):
     return A
 
 
-@_jit
-def block_forward(theta, X, n, const, p_ptr, p_idx, p_val, x_ptr, x_idx, x_val, fixed, rot_slot,
-                  rot_pos, rot_axis, code, zmat, zconst, keep, rmax, lbits):
-    """(readouts (B, W), final state (2**n, B) complex, mats1 (n1, B, 2, 2), E, prefix)."""
-    B = X.shape[0]
-    A = _angles(theta, X, const, p_ptr, p_idx, p_val, x_ptr, x_idx, x_val)
-    mats1, E, prefix = fused_matrices(fixed, rot_slot, rot_pos, rot_axis, A, keep)
-    st = np.zeros((1 << n, B), dtype=np.complex128)
-    for b in range(B):
-        st[0, b] = 1.0
-    n1 = mats1.shape[0]
-    t1 = mats1.reshape(n1, B, 4).view(np.float64)
-    t2 = np.zeros((0, B, 32))
-    _forward(st.view(np.float64), code, t1, t2, rmax, lbits)
-    W = zmat.shape[1]
-    out = np.empty((B, W))
-    for j in range(W):
-        for b in range(B):
-            out[b, j] = zconst[j]
-    sv = st.view(np.float64)
-    for i in range(st.shape[0]):
-        for j in range(W):
-            z = zmat[i, j]
-            if z != 0.0:
-                for b in range(B):
-                    re = sv[i, 2 * b]
-                    im = sv[i, 2 * b + 1]
-                    out[b, j] += z * (re * re + im * im)
-    return out, st, mats1, E, prefix
+def _sources_fingerprint() -> int:
+    """A hash of kernels_numba's and fused_numba's sources.
+
+    numba's disk cache keys a function by its own file and bytecode, not by the functions it
+    calls, yet `block_forward` and `block_backward` compile those modules' kernels into
+    themselves: after an edit there the cache went on serving the old kernels (an improvement
+    of the kernels did not show in model runs until the cache was cleared). The two are
+    therefore closures over this hash, and numba's cache key includes a closure's values."""
+    h = hashlib.sha256()
+    for mod in (kernels_numba, fused_numba):
+        h.update(Path(mod.__file__).read_bytes())
+    return int.from_bytes(h.digest()[:7], "little")
 
 
-@_jit
-def block_backward(st, g, zmat, mats1, code, need1, E, prefix, rot_slot, rot_pos, rot_axis,
-                   n_params, p_ptr, p_idx, p_val, n_cols, x_ptr, x_idx, x_val, want_inputs, rmax,
-                   lbits):
-    """(dtheta (n_params,), dX (B, n_cols), zero-sized without want_inputs) from dL/d(readouts)
-    g (B, W); st (the final state) is un-computed in place."""
-    R, B = st.shape
-    W = zmat.shape[1]
-    lam = np.empty((R, B), dtype=np.complex128)
-    w = np.empty(B)
-    for i in range(R):
+def _build(deps: int):
+    """The two compiled functions, closures over `deps` (see `_sources_fingerprint`)."""
+
+    @_jit
+    def block_forward(theta, X, n, const, p_ptr, p_idx, p_val, x_ptr, x_idx, x_val, fixed, rot_slot,
+                      rot_pos, rot_axis, code, zmat, zconst, keep, rmax, lbits):
+        """(readouts (B, W), final state (2**n, B) complex, mats1 (n1, B, 2, 2), E, prefix)."""
+        if deps < 0:  # never: makes `deps` part of the closure, hence of numba's cache key
+            raise ValueError("bad fingerprint")
+        B = X.shape[0]
+        A = _angles(theta, X, const, p_ptr, p_idx, p_val, x_ptr, x_idx, x_val)
+        mats1, E, prefix = fused_matrices(fixed, rot_slot, rot_pos, rot_axis, A, keep)
+        st = np.zeros((1 << n, B), dtype=np.complex128)
         for b in range(B):
-            w[b] = 0.0
+            st[0, b] = 1.0
+        n1 = mats1.shape[0]
+        t1 = mats1.reshape(n1, B, 4).view(np.float64)
+        t2 = np.zeros((0, B, 32))
+        _forward(st.view(np.float64), code, t1, t2, rmax, lbits)
+        W = zmat.shape[1]
+        out = np.empty((B, W))
         for j in range(W):
-            z = zmat[i, j]
-            if z != 0.0:
-                for b in range(B):
-                    w[b] += z * g[b, j]
-        for b in range(B):
-            lam[i, b] = w[b] * st[i, b]
-    n1 = mats1.shape[0]
-    t1 = mats1.reshape(n1, B, 4).view(np.float64)
-    t2 = np.zeros((0, B, 32))
-    need2 = np.zeros(0, dtype=np.bool_)
-    G1, _ = _backward(st.view(np.float64), lam.view(np.float64), code, t1, t2, need1, need2,
-                      rmax, lbits)
-    gr = rotation_grads(E, prefix, G1, rot_slot, rot_pos, rot_axis)
-    nrot = gr.shape[0]
-    dtheta = np.zeros(n_params)
-    for r in range(nrot):
-        s = 0.0
-        for b in range(B):
-            s += gr[r, b]
-        for k in range(p_ptr[r], p_ptr[r + 1]):
-            dtheta[p_idx[k]] += p_val[k] * s
-    dX = np.zeros((B if want_inputs else 0, n_cols))
-    if want_inputs:
+            for b in range(B):
+                out[b, j] = zconst[j]
+        sv = st.view(np.float64)
+        for i in range(st.shape[0]):
+            for j in range(W):
+                z = zmat[i, j]
+                if z != 0.0:
+                    for b in range(B):
+                        re = sv[i, 2 * b]
+                        im = sv[i, 2 * b + 1]
+                        out[b, j] += z * (re * re + im * im)
+        return out, st, mats1, E, prefix
+
+
+    @_jit
+    def block_backward(st, g, zmat, mats1, code, need1, E, prefix, rot_slot, rot_pos, rot_axis,
+                       n_params, p_ptr, p_idx, p_val, n_cols, x_ptr, x_idx, x_val, want_inputs, rmax,
+                       lbits):
+        """(dtheta (n_params,), dX (B, n_cols), zero-sized without want_inputs) from dL/d(readouts)
+        g (B, W); st (the final state) is un-computed in place."""
+        if deps < 0:
+            raise ValueError("bad fingerprint")
+        R, B = st.shape
+        W = zmat.shape[1]
+        lam = np.empty((R, B), dtype=np.complex128)
+        w = np.empty(B)
+        for i in range(R):
+            for b in range(B):
+                w[b] = 0.0
+            for j in range(W):
+                z = zmat[i, j]
+                if z != 0.0:
+                    for b in range(B):
+                        w[b] += z * g[b, j]
+            for b in range(B):
+                lam[i, b] = w[b] * st[i, b]
+        n1 = mats1.shape[0]
+        t1 = mats1.reshape(n1, B, 4).view(np.float64)
+        t2 = np.zeros((0, B, 32))
+        need2 = np.zeros(0, dtype=np.bool_)
+        G1, _ = _backward(st.view(np.float64), lam.view(np.float64), code, t1, t2, need1, need2,
+                          rmax, lbits)
+        gr = rotation_grads(E, prefix, G1, rot_slot, rot_pos, rot_axis)
+        nrot = gr.shape[0]
+        dtheta = np.zeros(n_params)
         for r in range(nrot):
-            for k in range(x_ptr[r], x_ptr[r + 1]):
-                c = x_val[k]
-                x = x_idx[k]
-                for b in range(B):
-                    dX[b, x] += gr[r, b] * c
-    return dtheta, dX
+            s = 0.0
+            for b in range(B):
+                s += gr[r, b]
+            for k in range(p_ptr[r], p_ptr[r + 1]):
+                dtheta[p_idx[k]] += p_val[k] * s
+        dX = np.zeros((B if want_inputs else 0, n_cols))
+        if want_inputs:
+            for r in range(nrot):
+                for k in range(x_ptr[r], x_ptr[r + 1]):
+                    c = x_val[k]
+                    x = x_idx[k]
+                    for b in range(B):
+                        dX[b, x] += gr[r, b] * c
+        return dtheta, dX
+
+    return block_forward, block_backward
+
+
+block_forward, block_backward = _build(_sources_fingerprint())
 
 
 def _csr(dense: np.ndarray):

@@ -115,3 +115,12 @@ def test_input_gradients_flow_through_the_fast_path():
     assert abs(lf - ln) <= TOL
     for k in gf:
         np.testing.assert_allclose(gf[k], gn[k], rtol=0, atol=TOL)
+
+
+def test_compiled_block_functions_are_keyed_by_the_kernels_sources():
+    """numba's cache does not see edits of the kernels that block_forward/block_backward compile
+    into themselves; they close over a hash of those sources, which its cache key includes."""
+    block_numba = pytest.importorskip("qml_compiler.runtime.block_numba")
+    fp = block_numba._sources_fingerprint()
+    for fn in (block_numba.block_forward, block_numba.block_backward):
+        assert [c.cell_contents for c in fn.py_func.__closure__] == [fp]
