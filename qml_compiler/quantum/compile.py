@@ -20,6 +20,7 @@ the best; the report records which won.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import time
@@ -416,7 +417,7 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
                 nonlocal sabre_only
                 sabre_only = circ.n_gates > MANY_TRIALS_GATES
                 path, cands = lines
-                line = coupling.edge_subgraph(zip(path, path[1:])).copy()
+                line = coupling.edge_subgraph(itertools.pairwise(path)).copy()
                 for cname, mapping in cands:
                     attempt(cname, mapping, "sabre", line)
                     seen.add(tuple(sorted(mapping.items())))
@@ -484,8 +485,8 @@ hardware-efficient chain 141 CX with 16 trials, 122 with 64, 120 with 256; re-up
 MANY_TRIALS_GATES = 2000
 ROUTE_TRIALS = 32
 """Circuits of up to MANY_TRIALS_GATES gates get a second SABRE layout with four times the trials
-and ROUTE_TRIALS routing trials (SABRE's default is 8): with numba each costs about a millisecond
-there. Measured (CX): heavy-hex-27 hea_line-27 122 -> 120, random-16 194 -> 178, qaoa-16 233 ->
+and ROUTE_TRIALS routing trials (sabre.py's defaults are now 32 layouts and 24 routings, fewer
+for large circuits; these counts override them): with numba each costs about a millisecond there. Measured (CX): heavy-hex-27 hea_line-27 122 -> 120, random-16 194 -> 178, qaoa-16 233 ->
 209; grid-6x6-cz graph state-27 42 -> 35, random-16 134 -> 127."""
 
 

@@ -6,8 +6,15 @@ import os
 import numpy as np
 import pytest
 from pytket import Circuit, OpType
-from pytket.passes import (AutoRebase, DefaultMappingPass, FullPeepholeOptimise, KAKDecomposition,
-                           RemoveRedundancies, SequencePass, SynthesiseTket)
+from pytket.passes import (
+    AutoRebase,
+    DefaultMappingPass,
+    FullPeepholeOptimise,
+    KAKDecomposition,
+    RemoveRedundancies,
+    SequencePass,
+    SynthesiseTket,
+)
 from pytket.predicates import CompilationUnit
 
 from qml_compiler.frontend import load_file
