@@ -411,7 +411,8 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         if placement in ("auto", "ansatz"):
             budget = 0.2 if n <= 16 else 0.6 if n <= 40 else 1.5
             yield ansatz_placements(circ, coupling, seed=seed, budget_s=budget), True
-            lines = dense_line_placements(circ, coupling, seed=seed, budget_s=budget) if dense or fan else None
+            lines = dense_line_placements(circ, coupling, seed=seed, budget_s=budget,
+                                          interaction=ig) if dense or fan else None
             if lines is not None:
                 # Qubits that nearly all interact: routed by SABRE on a path alone (a swap network).
                 nonlocal sabre_only
@@ -431,14 +432,12 @@ def _place_and_route(circ: Circuit, target: Target, opt_level: int, seed: int, p
         if placement in ("auto", "line"):
             yield [("line", m) for m in _pytket_placements("line", circ, target)], False
         if placement in ("auto", "sabre"):
-            from .sabre import sabre_layout
+            from .sabre import sabre_layouts
             trials = layout_trials(circ)
-            cands = [("sabre", sabre_layout(circ, coupling, seed=seed, trials=trials))]
-            if circ.n_gates <= MANY_TRIALS_GATES:
-                # A longer search is not always better (hea_full-8 on grid-6x6-cz: 136 CX from
-                # 128 trials, 141 from 512): both are candidates.
-                cands.append(("sabre", sabre_layout(circ, coupling, seed=seed, trials=4 * trials)))
-            yield cands, True
+            # A longer search is not always better (hea_full-8 on grid-6x6-cz: 136 CX from 128
+            # trials, 141 from 512): both are candidates, from one search.
+            counts = [trials, 4 * trials] if circ.n_gates <= MANY_TRIALS_GATES else [trials]
+            yield [("sabre", m) for m in sabre_layouts(circ, coupling, seed=seed, trials=counts)], True
         if placement == "identity" or not routed or (placement == "auto" and len(seen) < 3):
             # Where the other placements found little (a block as large as the device), the
             # trivial placement is a candidate too: it sometimes routes best.

@@ -69,22 +69,21 @@ def optimise_pass(level: int, cx_like: bool = True, n_gates: int = 0, symbolic: 
         steps += [RemoveRedundancies(), CommuteThroughMultis(), RemoveRedundancies()]
     if level >= 2 and cx_like:
         steps += [SynthesiseTket()]
-    if cx_like and (level >= 3 or (level == 2 and n_gates <= SMALL_CIRCUIT_GATES)):
-        if symbolic:
-            if level >= 3:
-                steps += [KAKDecomposition(allow_swaps=False)]
-        elif level >= 3 or n_qubits <= FPO_QUBITS:
+    if resynthesises(level, cx_like, n_gates, symbolic):
+        if level >= 3 or n_qubits <= FPO_QUBITS:
             # Implicit wire swaps are free here: the compiler strips the permutation before
             # placement and folds it into the final map (measured: the iris block 8 -> 6 CX).
             steps += [FullPeepholeOptimise(allow_swaps=True)]
         else:
             steps += [KAKDecomposition(allow_swaps=True), SynthesiseTket()]
+    elif symbolic and cx_like and level >= 3:
+        steps += [KAKDecomposition(allow_swaps=False)]
     return SequencePass(steps)
 
 
 def resynthesises(level: int, cx_like: bool = True, n_gates: int = 0, symbolic: bool = False) -> bool:
-    """Whether `optimise_pass` resynthesises two-qubit blocks (KAK or FullPeepholeOptimise) on
-    this circuit: then, where routing adds nothing (all-to-all targets), the clean-up's KAK
+    """Whether `optimise_pass` resynthesises the two-qubit blocks of this numeric circuit (KAK or
+    FullPeepholeOptimise; symbolic ones get only level 3's symbol-safe KAK): then, where routing adds nothing (all-to-all targets), the clean-up's KAK
     would only repeat it (QFT-27: 0.6 s for no gate)."""
     return cx_like and not symbolic and (level >= 3 or (level == 2 and n_gates <= SMALL_CIRCUIT_GATES))
 

@@ -287,15 +287,17 @@ def is_fan(g: nx.Graph, coupling: nx.Graph) -> bool:
     return hub >= max(4, 2 * max(d for _, d in coupling.degree()), FAN * (k - 1))
 
 
-def dense_line_placements(circuit, coupling: nx.Graph, seed: int = 0,
-                          budget_s: float = 0.5) -> tuple[list[int], list[tuple[str, dict[int, int]]]] | None:
+def dense_line_placements(circuit, coupling: nx.Graph, seed: int = 0, budget_s: float = 0.5,
+                          interaction: nx.Graph | None = None
+                          ) -> tuple[list[int], list[tuple[str, dict[int, int]]]] | None:
     """For a circuit whose qubits nearly all interact with each other (full entanglement, QFT),
     a path of the coupling graph to route on as if the device were a line: on a line, SWAPs
     past each neighbour meet every partner in turn (a swap network), which a router on the
     whole graph, drawn to its shortcuts, does not find (measured on heavy-hex-27, 16-qubit full
     entanglement: 679 CX on a path against 875). Returns the path and placements along it (the
-    circuit's own qubit order and a bandwidth-reducing one), or None if not dense or no path."""
-    g = interaction_graph(circuit)
+    circuit's own qubit order and a bandwidth-reducing one), or None if not dense or no path.
+    `interaction` is the circuit's interaction graph where the caller has it already."""
+    g = interaction if interaction is not None else interaction_graph(circuit)
     n = circuit.n_qubits
     if n < 4 or n > coupling.number_of_nodes() or not (is_dense(g) or is_fan(g, coupling)):
         return None

@@ -412,6 +412,14 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int |
     result depends on the input and `seed` only. `budget_s` is accepted for compatibility and
     ignored (the search used to stop on wall-clock time, which made results depend on load)."""
     del budget_s
+    return sabre_layouts(circ, coupling, seed, [trials], iterations)[0]
+
+
+def sabre_layouts(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials=(None,),
+                  iterations: int = 3) -> list[dict[int, int]]:
+    """`sabre_layout` for each count in `trials`, from one search: with the same seed, the first
+    k trials of a longer search are exactly the trials of a search of k, so a short and a long
+    search (both worth trying: the longer is not always better) cost only the longer one."""
     prep = _Prepared(circ)
     dev = _device(coupling)
     n, N = prep.n, dev.N
@@ -423,34 +431,37 @@ def sabre_layout(circ: Circuit, coupling: nx.Graph, seed: int = 0, trials: int |
         ecc = [max(r) for r in dev.D]
         center = min(range(N), key=lambda p: (ecc[p], p))
         region = _region(dev, center, n, None)
-        return {q: dev.labels[p] for q, p in zip(order, region)}
+        return [{q: dev.labels[p] for q, p in zip(order, region)} for _ in trials]
     perfect = _perfect_layout(prep, dev)
     if perfect is not None:
-        return {q: dev.labels[p] for q, p in enumerate(perfect)}
+        return [{q: dev.labels[p] for q, p in enumerate(perfect)} for _ in trials]
     dargs = dev.core_args()
-    if trials is None:
-        trials = _default_trials(prep, LAYOUT_TRIALS)
+    counts = [max(1, _default_trials(prep, LAYOUT_TRIALS) if k is None else k) for k in trials]
     results: list = []
-    for t, l2p in enumerate(_initial_layouts(prep, dev, rng, max(1, trials))):
+    for t, l2p in enumerate(_initial_layouts(prep, dev, rng, max(counts))):
         tseed = rng.getrandbits(32)
         bonus = float(MERGE_BONUSES[t % len(MERGE_BONUSES)])
         total, depth, nsw, refined = core.layout_trial(
             prep.a_gates, *prep.a_succ, prep.a_npred, *prep.a_bsucc, prep.a_bnpred, prep.a_cost,
             np.array(l2p, dtype=np.int64), dargs[0], dargs[1], dargs[2], dargs[3], tseed, bonus, int(iterations))
         results.append(((int(total), int(depth), int(nsw), t), tuple(int(p) for p in refined)))
-    results.sort()
-    finalists = []
-    for _, l2p in results:
-        if l2p not in finalists:
-            finalists.append(l2p)
-        if len(finalists) >= LAYOUT_FINALISTS:
-            break
-    best = None
-    for l2p in finalists:
-        key = _best_route(prep, dev, list(l2p), seed, None)[0]
-        if best is None or key < best[0]:
-            best = (key, l2p)
-    return {q: dev.labels[p] for q, p in enumerate(best[1])}
+    scored: dict = {}  # finalist -> its route key (deterministic, so shared between the counts)
+    out = []
+    for k in counts:
+        finalists = []
+        for _, l2p in sorted(results[:k]):
+            if l2p not in finalists:
+                finalists.append(l2p)
+            if len(finalists) >= LAYOUT_FINALISTS:
+                break
+        best = None
+        for l2p in finalists:
+            if l2p not in scored:
+                scored[l2p] = _best_route(prep, dev, list(l2p), seed, None)[0]
+            if best is None or scored[l2p] < best[0]:
+                best = (scored[l2p], l2p)
+        out.append({q: dev.labels[p] for q, p in enumerate(best[1])})
+    return out
 
 
 def _default_route_trials(prep: _Prepared) -> int:
